@@ -1,0 +1,1 @@
+"""adaptive family (declarations are added here)."""

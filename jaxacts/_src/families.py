@@ -1,0 +1,14 @@
+"""Imports every family module, in catalogue order, so that each registers its activations."""
+
+from jaxacts._src import (  # noqa: F401
+    rectifiers,
+    sigmoids,
+    smooth,
+    shrink,
+    adaptive,
+    periodic,
+    rational,
+    surrogate,
+    gated,
+    normalizers,
+)

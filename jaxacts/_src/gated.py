@@ -1,0 +1,1 @@
+"""gated family (declarations are added here)."""

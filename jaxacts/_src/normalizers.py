@@ -1,0 +1,1 @@
+"""normalizers family (declarations are added here)."""

@@ -1,0 +1,1 @@
+"""periodic family (declarations are added here)."""

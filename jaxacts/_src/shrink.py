@@ -1,0 +1,1 @@
+"""shrink family (declarations are added here)."""

@@ -1,0 +1,1 @@
+"""sigmoids family (declarations are added here)."""

@@ -1,0 +1,1 @@
+"""smooth family (declarations are added here)."""

@@ -1,0 +1,1 @@
+"""surrogate family (declarations are added here)."""

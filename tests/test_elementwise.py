@@ -1,0 +1,293 @@
+"""Registry-driven checks for every elementwise activation: values, first and second derivatives
+and parameter derivatives against the independent mpmath references, kink values, dtypes,
+non-finite inputs and transformations.  Nothing here is written per activation."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.test_util import check_grads
+
+import jaxacts as ja
+from tests import _accuracy as acc
+from tests.conftest import away_from, elementwise_cases, kink_points, param_sets
+from tests.reference import REFS
+
+CASES = elementwise_cases()
+DTYPES = list(acc.DTYPES)
+
+
+def test_every_activation_has_a_reference():
+    missing = [n for n in ja.names() if n not in REFS and n not in AXIS_REFERENCED()]
+    assert not missing, f"no independent reference in tests/reference for: {missing}"
+
+
+def AXIS_REFERENCED() -> set[str]:
+    try:
+        from tests.reference_axis import AXIS_REFS
+    except ImportError:
+        return set()
+    return set(AXIS_REFS)
+
+
+def _fn(name: str, static: dict, params: dict):
+    f = ja.get(name)
+    return lambda x, *ps: f(x, *ps, **static) if ps else f(x, **params, **static)
+
+
+def _derivs(name, static, params, order):
+    f = ja.get(name)
+
+    def g(x):
+        return f(x, **params, **static)
+
+    for _ in range(order):
+        g = jax.grad(g)
+    return jax.jit(jax.vmap(g))
+
+
+def _check(kind, name, static, params, dtype, order):
+    ref = REFS[name]
+    refn = {0: ref.f, 1: ref.df, 2: ref.d2f}[order]
+    if refn is None:
+        pytest.skip(f"{name}: no closed-form reference for order {order}")
+    dt = acc.DTYPES[dtype]
+    kinks = kink_points(name, params, static)
+    xs = acc.grid(dt, kinks=kinks, domain=ref.domain)
+    if order:
+        xs = xs[away_from(xs, kinks, rel=0)]
+    if not len(xs):
+        pytest.skip("empty domain")
+    args = {**params, **static}
+    hi, lo = acc.reference(refn, xs, args, f"{name}-{order}")
+    scale_fn = {0: ref.scale_f, 1: ref.scale_df, 2: ref.scale_d2f}[order]
+    scale = acc.reference(scale_fn, xs, args, f"{name}-scale{order}")[0] if scale_fn else None
+    x = jnp.asarray(xs)
+    got = np.asarray(_derivs(name, static, params, order)(x))
+    assert got.dtype == dt, f"{name}: result dtype {got.dtype} != input dtype {dt}"
+    err = acc.ulp_error(got, hi, lo, dt, scale)
+    tol = acc.TOL[dtype][order]
+    bad = err > tol
+    if bad.any():
+        i = np.argsort(-np.where(np.isfinite(err), err, 1e300))[:6]
+        detail = "; ".join(
+            f"x={xs[j].astype(np.float64)!r}: got {got[j].astype(np.float64)!r}, "
+            f"ref {hi[j]!r} ({err[j]:.3g} ULP)" for j in i)
+        pytest.fail(f"{kind} of {name}{static or ''} {params} in {dtype}: {int(bad.sum())} of "
+                    f"{len(xs)} points above {tol} ULP; worst: {detail}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_values(name, static, dtype):
+    for params in param_sets(name):
+        _check("value", name, static, params, dtype, 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_first_derivative(name, static, dtype):
+    for params in param_sets(name):
+        _check("derivative", name, static, params, dtype, 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_second_derivative(name, static, dtype):
+    for params in param_sets(name):
+        _check("second derivative", name, static, params, dtype, 2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,static", CASES)
+def test_parameter_derivatives(name, static, dtype):
+    decl = ja.declaration(name)
+    ref = REFS[name]
+    if not decl.params:
+        pytest.skip("no parameters")
+    f = ja.get(name)
+    dt = acc.DTYPES[dtype]
+    for params in param_sets(name):
+        kinks = kink_points(name, params, static)
+        xs = acc.grid(dt, dense=101, logn=30, kinks=kinks, domain=ref.domain)
+        xs = xs[away_from(xs, kinks, rel=0)]
+        for i, p in enumerate(decl.params):
+            if not (decl.param_tangents and decl.param_tangents[i]):
+                continue
+            assert p.name in ref.dparams, f"{name}: no reference derivative for {p.name}"
+            others = {k: v for k, v in params.items() if k != p.name}
+
+            def g(x, pv, _p=p.name, _o=others):
+                return f(x, **{_p: pv}, **_o, **static)
+
+            pv = jnp.full(xs.shape, params[p.name], dtype=dt)
+            got = np.asarray(jax.jit(jax.vmap(jax.grad(g, argnums=1)))(jnp.asarray(xs), pv))
+            hi, lo = acc.reference(ref.dparams[p.name], xs, {**params, **static},
+                                   f"{name}-d{p.name}")
+            err = acc.ulp_error(got, hi, lo, dt)
+            bad = err > acc.TOL[dtype][1]
+            assert not bad.any(), (
+                f"d{name}/d{p.name} {params}: {int(bad.sum())} points off; e.g. x="
+                f"{xs[bad][:3]}, got {got[bad][:3]}, ref {hi[bad][:3]}")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_kink_values_exact(name, static, dtype):
+    decl = ja.declaration(name)
+    f = ja.get(name)
+    checked = 0
+    for params in param_sets(name):
+        for k in decl.kinks:
+            if any(static.get(s, None) != v for s, v in k.static.items()):
+                continue
+            at = k.point(**params)
+            want = k.value(**params)
+            g = jax.grad(lambda x: f(x, **params, **static))
+            got = g(jnp.asarray(at, dtype=acc.DTYPES[dtype]))
+            # the kink value is exactly representable in the dtype where the formula says so
+            want_d = np.asarray(want, dtype=acc.DTYPES[dtype])
+            assert np.asarray(got) == want_d, (
+                f"{name} {params}: derivative at kink x={at} is {got}, declared {want}")
+            checked += 1
+    if not decl.kinks:
+        pytest.skip("smooth: no kinks")
+
+
+EXTREMES = [1e30, -1e30, "max", "-max", "tiny", "-tiny", np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_no_spurious_nonfinite(name, static, dtype):
+    """At extreme inputs, value and derivatives are finite wherever the true value is, and equal
+    the limit at +-inf."""
+    dt = acc.DTYPES[dtype]
+    fi = acc.finfo(dt)
+    vals = []
+    for v in EXTREMES:
+        if isinstance(v, str):
+            v = {"max": fi.max, "-max": -fi.max, "tiny": fi.tiny, "-tiny": -fi.tiny}[v]
+        vals.append(float(v))
+    ref = REFS[name]
+    if ref.domain is not None:
+        vals = [v for v in vals if ref.domain[0] <= v <= ref.domain[1]]
+    xs = np.asarray(vals, dtype=dt)
+    for params in param_sets(name):
+        for order, refn in enumerate((ref.f, ref.df, ref.d2f)):
+            if refn is None:
+                continue
+            kinks = kink_points(name, params, static)
+            m = away_from(xs, kinks, rel=0) if order else np.ones(len(xs), bool)
+            hi, _ = acc.reference(refn, xs[m], {**params, **static}, f"{name}-x{order}")
+            got = np.asarray(_derivs(name, static, params, order)(jnp.asarray(xs[m])))
+            g64 = got.astype(np.float64)
+            finite_ref = np.isfinite(hi) & (np.abs(hi) <= float(fi.max))
+            bad = finite_ref & ~np.isfinite(g64)
+            assert not bad.any(), (
+                f"{name} order {order} {params}: non-finite at x={xs[m][bad]} (got {got[bad]})")
+            inf_ref = np.isinf(hi)
+            assert np.all(g64[inf_ref] == hi[inf_ref]), (
+                f"{name} order {order}: wrong infinite limit")
+
+
+@pytest.mark.parametrize("name,static", CASES)
+def test_nan_propagates(name, static):
+    f = ja.get(name)
+    for params in param_sets(name):
+        g = lambda x: f(x, **params, **static)  # noqa: E731
+        x = jnp.asarray([np.nan, 1.0], jnp.float32)
+        assert np.isnan(g(x)[0]) and not np.isnan(g(x)[1]), f"{name}: NaN input lost"
+        d = jax.vmap(jax.grad(g))(x)
+        assert np.isnan(d[0]), f"{name}: NaN input gave gradient {d[0]}"
+
+
+@pytest.mark.parametrize("name,static", CASES)
+def test_transformations_agree(name, static):
+    """jit == eager, vmap == loop, and jvp / vjp / jacfwd / jacrev / grad agree."""
+    f = ja.get(name)
+    params = param_sets(name)[0]
+    ref = REFS[name]
+    lo, hi = ref.domain or (-4.0, 4.0)
+    lo, hi = max(lo, -4.0), min(hi, 4.0)
+    x = jnp.asarray(np.random.default_rng(0).uniform(lo, hi, 16), jnp.float32)
+    g = lambda v: f(v, **params, **static)  # noqa: E731
+    eager = g(x)
+    np.testing.assert_array_equal(jax.jit(g)(x), eager)
+    loop = jnp.stack([g(v) for v in x])
+    np.testing.assert_allclose(jax.vmap(g)(x), loop, rtol=2e-7, atol=0)
+    t = jnp.ones_like(x)
+    _, jv = jax.jvp(g, (x,), (t,))
+    _, pull = jax.vjp(g, x)
+    (vj,) = pull(t)
+    gr = jax.vmap(jax.grad(g))(x)
+    jf = jnp.diag(jax.jacfwd(g)(x))
+    jr = jnp.diag(jax.jacrev(g)(x))
+    for other in (vj, gr, jf, jr):
+        np.testing.assert_allclose(other, jv, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("name,static", CASES)
+def test_check_grads_orders_1_2(name, static):
+    decl = ja.declaration(name)
+    if decl.smoothness < 0:
+        pytest.skip("discontinuous: the derivative is a surrogate, not the true one")
+    f = ja.get(name)
+    ref = REFS[name]
+    for params in param_sets(name):
+        kinks = kink_points(name, params, static)
+        lo, hi = ref.domain or (-3.0, 3.0)
+        xs = np.random.default_rng(1).uniform(max(lo, -3.0), min(hi, 3.0), 64)
+        xs = xs[away_from(xs, kinks, rel=0.05)][:8]
+        g = lambda x: f(x, **params, **static)  # noqa: E731
+        order = 2 if decl.smoothness >= 2 else 1
+        check_grads(g, (jnp.asarray(xs, jnp.float64),), order=order, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name,static", CASES)
+def test_dtype_preserved(name, static, dtype):
+    f = ja.get(name)
+    dt = acc.DTYPES[dtype]
+    for params in param_sets(name):
+        x = jnp.ones((3,), dt)
+        assert f(x, **params, **static).dtype == dt
+        assert jax.grad(lambda v: f(v, **params, **static).sum())(x).dtype == dt
+
+
+@pytest.mark.parametrize("name,static", CASES)
+def test_integer_and_bool_inputs_promote(name, static):
+    f = ja.get(name)
+    params = param_sets(name)[0]
+    want = jnp.zeros((), dtype=float).dtype
+    for x in (jnp.arange(3), jnp.array([True, False])):
+        out = f(x, **params, **static)
+        assert out.dtype == want, f"{name}: {x.dtype} input gave {out.dtype}, want {want}"
+        np.testing.assert_allclose(out, f(x.astype(want), **params, **static))
+
+
+@functools.cache
+def _hess_ok():
+    return True
+
+
+@pytest.mark.parametrize("name,static", CASES)
+def test_hessian_matches_second_derivative(name, static):
+    """jax.hessian of a sum gives a diagonal equal to grad(grad(f))."""
+    f = ja.get(name)
+    params = param_sets(name)[0]
+    ref = REFS[name]
+    lo, hi = ref.domain or (-3.0, 3.0)
+    xs = np.random.default_rng(2).uniform(max(lo, -3.0), min(hi, 3.0), 6)
+    xs = xs[away_from(xs, kink_points(name, params, static), rel=0.05)]
+    x = jnp.asarray(xs, jnp.float64)
+    H = jax.hessian(lambda v: f(v, **params, **static).sum())(x)
+    d2 = jax.vmap(jax.grad(jax.grad(lambda v: f(v, **params, **static))))(x)
+    np.testing.assert_allclose(jnp.diag(H), d2, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(H - jnp.diag(jnp.diag(H)), 0)
+    assert math.isfinite(float(jnp.abs(H).sum()))
