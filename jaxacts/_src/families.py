@@ -1,5 +1,6 @@
 """Imports every family module, in catalogue order, so that each registers its activations."""
 
+# isort: off
 from jaxacts._src import (  # noqa: F401
     rectifiers,
     sigmoids,
@@ -12,3 +13,4 @@ from jaxacts._src import (  # noqa: F401
     gated,
     normalizers,
 )
+# isort: on
