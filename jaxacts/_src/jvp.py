@@ -200,7 +200,9 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
             x = x.astype(cdt)
         params = tuple(p if p.dtype == cdt else p.astype(cdt) for p in params)
         if decl.kind == "elementwise" and params:
-            shape = jnp.broadcast_shapes(x.shape, *(p.shape for p in params))
+            shape = jnp.broadcast_shapes(
+                x.shape, *(p.shape for p, s in zip(params, decl.params, strict=True)
+                           if s.broadcast))
             if x.shape != shape:
                 x = jnp.broadcast_to(x, shape)
         y = make(static_items, present)(x, *params, *aux)

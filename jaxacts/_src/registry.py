@@ -41,8 +41,8 @@ class Param:
       lower_open, upper_open: whether the bound itself is excluded.
       doc: one line for the docstring.
       learnable: whether the Flax modules may learn it (most are).
-      positive_transform: for learnable use, the domain is kept by the modules
-        (``"softplus"`` keeps it positive).
+      broadcast: whether the parameter broadcasts elementwise against ``x`` (the default).
+        ``False`` for coefficient vectors (rational activations), which the rules index.
     """
 
     name: str
@@ -53,6 +53,7 @@ class Param:
     lower_open: bool = False
     upper_open: bool = False
     learnable: bool = True
+    broadcast: bool = True
 
     def domain_text(self) -> str:
         if self.lower is None and self.upper is None:
