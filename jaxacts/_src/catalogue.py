@@ -59,3 +59,28 @@ def text(family: str | None = None) -> str:
     out = [line, "  ".join("-" * widths[c] for c in COLUMNS)]
     out += ["  ".join(r[c].ljust(widths[c]) for c in COLUMNS) for r in rs]
     return "\n".join(out)
+
+
+START, END = "<!-- catalogue:start -->", "<!-- catalogue:end -->"
+
+
+def write_readme(path: str = "README.md") -> None:
+    """Replace the catalogue between the README's markers with the generated table."""
+    import pathlib
+
+    p = pathlib.Path(path)
+    text = p.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    p.write_text(f"{head}{START}\n{markdown()}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    import jaxacts  # noqa: F401  (registers everything)
+
+    if "--write-readme" in sys.argv:
+        write_readme()
+    else:
+        print(markdown())
