@@ -173,6 +173,9 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> C
                 d = decl.tangent(jnp.ones_like(y), x, y, *ps, **kw)
                 return t * jnp.where(jnp.isnan(y), y, d)
         terms = [(tangent, tangents[0])] + list(zip(p_rules, tangents[1:1 + n_p], strict=True))
+        given = [n for n, pr in zip(decl.aux, present, strict=True) if pr]
+        terms += [(decl.aux_tangents.get(n), t)
+                  for n, t in zip(given, tangents[1 + n_p:], strict=True)]
         for r, t in terms:
             if r is None or is_zero(t):
                 continue

@@ -181,6 +181,8 @@ class Activation:
         then static, then aux).
       keyword_only: arguments that are keyword-only.
       aux_doc: docstring lines for the aux arguments.
+      aux_tangents: optional tangent rules for differentiable aux arrays (logsumexp's ``b``),
+        name -> ``rule(t, x, y, *params, **static, **aux)``; aux without a rule get no tangent.
       returns: the docstring's Returns line.
     """
 
@@ -214,6 +216,7 @@ class Activation:
     order: tuple[str, ...] = ()
     keyword_only: tuple[str, ...] = ()
     aux_doc: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    aux_tangents: Mapping[str, Rule] = dataclasses.field(default_factory=dict)
     returns: str = (
         "An array of the same shape and dtype as ``x`` (parameters broadcast against it)."
     )
