@@ -1,0 +1,1 @@
+"""Implementation of jaxacts; nothing here is imported by users directly."""
