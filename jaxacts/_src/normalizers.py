@@ -1,1 +1,472 @@
-"""normalizers family (declarations are added here)."""
+"""Normalizing maps along an axis: the softmax family, logsumexp, sparsemax, entmax-1.5 and
+Gumbel-softmax.
+
+Shared conventions (all ``kind="axis"``):
+
+* ``axis`` is an int or a tuple of ints; ``where`` is an optional boolean mask broadcastable to
+  ``x``: masked entries are left out of the normalization and give 0 (``log_softmax``: -inf).
+* A row with nothing to normalize (fully masked, or all -inf) gives zeros (``log_softmax``:
+  -inf, ``logsumexp``: -inf) and zero gradients, never NaN.
+* Rows are shifted by their maximum, and the shift ``x - max`` is carried as a double word
+  (TwoSum), so that ``exp`` sees the exact argument: otherwise the rounding of ``x - max``
+  alone costs up to ``|x - max| / 2`` ULP.
+* 16-bit inputs are computed in float32 (the builder's upcast), so reductions accumulate in
+  float32.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxacts._src.jvp import normalize_axis
+from jaxacts._src.registry import Activation, Param, Reference, Static, register
+
+_AXIS = Static("axis", -1, "the axis or tuple of axes to normalize over.")
+_WHERE_DOC = ("optional boolean mask broadcastable to ``x``; entries where it is False are "
+              "left out (their output is 0, -inf for log_softmax) and get zero gradient.")
+_MASK_NOTES = (
+    "A row with nothing to normalize (every entry masked out by ``where``, or every entry "
+    "-inf) gives zeros and zero gradients, never NaN. The row is shifted by its maximum and "
+    "the shift is carried in double word, so values are within a few ULP of the correctly "
+    "rounded result; 16-bit inputs are computed in float32 and rounded once."
+)
+
+
+def _validator(fname: str, *, axis_none_means_all: bool = False):
+    """The ``validate`` hook shared by the axis maps: normalize ``axis``, check ``where``."""
+
+    def validate(x: jax.Array, *params: Any, axis: Any = -1, where: Any = None,
+                 **rest: Any) -> dict:
+        if axis is None and axis_none_means_all:
+            axes: tuple[int, ...] = tuple(range(x.ndim))
+        else:
+            if axis is None:
+                raise TypeError(f"{fname}: axis must be an int or a tuple of ints, got None")
+            axes = normalize_axis(fname, axis, x.ndim)
+        for n, v in (("where", where), ("b", rest.get("b"))):
+            if v is not None:
+                shape = np.shape(v)
+                try:
+                    ok = np.broadcast_shapes(shape, x.shape) == x.shape
+                except ValueError:
+                    ok = False
+                if not ok:
+                    raise ValueError(f"{fname}: {n} of shape {shape} does not broadcast to "
+                                     f"the input's shape {x.shape}")
+        return {"axis": axes}
+
+    return validate
+
+
+def _mask(x: jax.Array, where: jax.Array | None) -> jax.Array:
+    if where is None:
+        return jnp.ones(x.shape, bool)
+    return jnp.broadcast_to(where.astype(bool), x.shape)
+
+
+def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a - b`` as ``hi + lo`` exactly (Knuth's TwoSum; no magnitude ordering needed)."""
+    hi = a - b
+    bv = a - hi
+    av = hi + bv
+    lo = (a - av) - (bv - b)
+    return hi, jnp.where(jnp.isfinite(hi), lo, 0)
+
+
+def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
+    """The shared core of the softmax family, along ``axes`` (kept as size-1 dims).
+
+    Returns ``(m, hi, lo, e, mask, n_max, rest)``: the shift ``m`` (the masked row max; 0 for a
+    row with no finite max), ``x - m = hi + lo``, ``e = exp(x - m)`` (0 where masked),
+    the mask, the number of entries equal to the max (each has ``e = 1`` exactly) and the sum
+    of the other ``e``.  Keeping ``n_max`` apart lets ``log1p(n_max - 1 + rest)`` resolve
+    ``log_softmax`` of a dominant entry below one ULP of 1.
+    """
+    mask = _mask(x, where)
+    m = jnp.max(x, axis=axes, keepdims=True, where=mask, initial=-jnp.inf)
+    m = jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m))
+    hi, lo = _two_diff(x, m)
+    eh = jnp.exp(hi)
+    e = jnp.where(mask, eh + eh * lo, 0)
+    is_max = mask & (hi == 0)
+    n_max = jnp.sum(is_max, axis=axes, keepdims=True, dtype=x.dtype)
+    rest = jnp.sum(jnp.where(is_max, 0, e), axis=axes, keepdims=True)
+    return m, hi, lo, e, mask, n_max, rest
+
+
+def _softmax(x, axis, where=None):
+    _, _, _, e, _, n_max, rest = _parts(x, axis, where)
+    s = n_max + rest
+    return e / jnp.where(s > 0, s, 1)
+
+
+def _softmax_tangent(t, y, axis):
+    """The softmax JVP ``y * (t - sum(y * t))``: only the output is kept as a residual."""
+    return y * (t - jnp.sum(y * t, axis=axis, keepdims=True))
+
+
+def _log_softmax(x, axis, where=None):
+    _, hi, lo, _, mask, n_max, rest = _parts(x, axis, where)
+    ok = n_max > 0
+    ls = jnp.log1p(jnp.where(ok, (n_max - 1) + rest, 0))
+    return jnp.where(mask & ok, (hi - ls) + lo, -jnp.inf)
+
+
+def _log_softmax_tangent(t, x, y, axis, where=None):
+    # Masked entries and empty rows (y = -inf across the row) have zero derivative.
+    live = jnp.isfinite(jnp.max(y, axis=axis, keepdims=True)) & _mask(y, where)
+    p = jnp.exp(y)
+    return jnp.where(live, t - jnp.sum(p * t, axis=axis, keepdims=True), 0)
+
+
+def _axis_entry(**kw: Any) -> Activation:
+    """An axis-wise declaration with the softmax family's signature ``(x, axis, where)``."""
+    name = kw["name"]
+    kw.setdefault("static", (_AXIS,))
+    kw.setdefault("aux", ("where",))
+    kw.setdefault("aux_doc", {"where": _WHERE_DOC})
+    kw.setdefault("validate", _validator(name))
+    kw.setdefault("kind", "axis")
+    kw.setdefault("family", "normalizer")
+    kw.setdefault("notes", _MASK_NOTES)
+    kw.setdefault("returns", "An array of the same shape and dtype as ``x``.")
+    return Activation(**kw)
+
+
+softmax = register(_axis_entry(
+    name="softmax",
+    summary="Softmax: exponentials normalized to sum to one along ``axis``.",
+    formula=r"\mathrm{softmax}(x)_i = \frac{e^{x_i - m}}{\sum_j e^{x_j - m}},\ m = \max_j x_j",
+    derivative=(r"\dot y = y \odot \left(\dot x - \textstyle\sum_j y_j \dot x_j\right)"),
+    fn=lambda x, axis, where=None: _softmax(x, axis, where),
+    tangent=lambda t, x, y, axis, where=None: _softmax_tangent(t, y, axis),
+    output_range=(0.0, 1.0),
+    reference=Reference("J. S. Bridle", "Probabilistic Interpretation of Feedforward "
+                        "Classification Network Outputs", "Neurocomputing, NATO ASI 1990"),
+    anchors={"jax": "softmax", "torch": "softmax", "keras": "softmax"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.softmax(jnp.array([0.0, 1.0, 2.0]))
+Array([0.09003057, 0.24472848, 0.66524094], dtype=float32)""",
+))
+
+log_softmax = register(_axis_entry(
+    name="log_softmax",
+    summary="Log-softmax: ``x`` minus its log-sum-exp along ``axis``.",
+    formula=r"\mathrm{log\_softmax}(x)_i = x_i - \log \textstyle\sum_j e^{x_j}",
+    derivative=r"\dot y = \dot x - \textstyle\sum_j \mathrm{softmax}(x)_j \dot x_j",
+    fn=lambda x, axis, where=None: _log_softmax(x, axis, where),
+    tangent=_log_softmax_tangent,
+    output_range=(-math.inf, 0.0),
+    anchors={"jax": "log_softmax", "torch": "log_softmax", "keras": "log_softmax"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.log_softmax(jnp.array([0.0, -20.0]))
+Array([-2.0611537e-09, -2.0000000e+01], dtype=float32)""",
+))
+
+softmin = register(_axis_entry(
+    name="softmin",
+    summary="Softmin: the softmax of ``-x``.",
+    formula=r"\mathrm{softmin}(x) = \mathrm{softmax}(-x)",
+    derivative=r"\dot y = -y \odot \left(\dot x - \textstyle\sum_j y_j \dot x_j\right)",
+    fn=lambda x, axis, where=None: _softmax(-x, axis, where),
+    tangent=lambda t, x, y, axis, where=None: _softmax_tangent(-t, y, axis),
+    output_range=(0.0, 1.0),
+    anchors={"torch": "softmin"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.softmin(jnp.array([0.0, 1.0]))
+Array([0.7310586 , 0.26894143], dtype=float32)""",
+))
+
+
+def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Array:
+    return v if keepdims else jnp.squeeze(v, axis)
+
+
+def _logsumexp(a, axis, keepdims, return_sign, where=None, b=None):
+    m, _, _, e, _, n_max, rest = _parts(a, axis, where)
+    if b is None:
+        # log(n_max + rest) = log1p(n_max - 1 + rest); -inf for an empty row (n_max = 0).
+        out = m + jnp.log1p((n_max - 1) + rest)
+        sign = jnp.where(n_max > 0, 1, 0).astype(a.dtype)
+    else:
+        s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
+        sign = jnp.sign(s)
+        out = m + jnp.log(jnp.abs(s))
+        if not return_sign:
+            out = jnp.where(sign < 0, jnp.nan, out)
+    out = _lse_reduce(out, axis, keepdims)
+    sign = _lse_reduce(sign, axis, keepdims)
+    return (out, sign) if return_sign else out
+
+
+def _lse_weights(a, axis, where, b):
+    """d logsumexp / d a: softmax(a) reweighted by b; computed with the registered softmax so
+    that the rule's own derivative (the Hessian) is exact."""
+    p = softmax(a, axis=axis, where=where)
+    if b is None:
+        return p
+    pb = b.astype(a.dtype) * p
+    s = jnp.sum(pb, axis=axis, keepdims=True)
+    return pb / jnp.where(s != 0, s, 1)
+
+
+def _lse_output(d, axis, keepdims, return_sign):
+    d = _lse_reduce(d, axis, keepdims)
+    return (d, jnp.zeros_like(d)) if return_sign else d
+
+
+def _logsumexp_tangent(t, a, y, axis, keepdims, return_sign, where=None, b=None):
+    p = _lse_weights(a, axis, where, b)
+    return _lse_output(jnp.sum(p * t, axis=axis, keepdims=True), axis, keepdims, return_sign)
+
+
+def _logsumexp_b_tangent(tb, a, y, axis, keepdims, return_sign, where=None, b=None):
+    # d/db log|sum b e| = e / sum(b e).
+    _, _, _, e, _, _, _ = _parts(a, axis, where)
+    s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
+    w = e / jnp.where(s != 0, s, 1)
+    return _lse_output(jnp.sum(w * tb.astype(a.dtype), axis=axis, keepdims=True), axis,
+                       keepdims, return_sign)
+
+
+logsumexp = register(Activation(
+    name="logsumexp",
+    kind="axis",
+    family="normalizer",
+    summary="Log of the sum of exponentials along ``axis`` (optionally weighted by ``b``).",
+    formula=r"\mathrm{logsumexp}(a) = m + \log \textstyle\sum_j b_j e^{a_j - m},\ "
+            r"m = \max_j a_j",
+    derivative=(r"\partial_{a_i} = \frac{b_i e^{a_i}}{\sum_j b_j e^{a_j}}, \quad "
+                r"\partial_{b_i} = \frac{e^{a_i}}{\sum_j b_j e^{a_j}}"),
+    fn=_logsumexp,
+    tangent=_logsumexp_tangent,
+    static=(Static("axis", None, "the axis or axes to reduce (None: all)."),
+            Static("keepdims", False, "keep the reduced axes as size-1 dimensions.",
+                   choices=(False, True)),
+            Static("return_sign", False, "also return the sign of the sum (for negative b).",
+                   choices=(False, True))),
+    aux=("where", "b"),
+    aux_tangents={"b": _logsumexp_b_tangent},
+    aux_doc={"where": "optional boolean mask broadcastable to ``a``; masked entries are left "
+                      "out of the sum (a fully masked row gives -inf and zero gradient).",
+             "b": "optional weights broadcastable to ``a`` (differentiable); may be negative, "
+                  "see ``return_sign``."},
+    arg_name="a",
+    order=("axis", "b", "keepdims", "return_sign", "where"),
+    validate=_validator("logsumexp", axis_none_means_all=True),
+    output_range=(-math.inf, math.inf),
+    smoothness=math.inf,
+    notes=("A row of -inf (or fully masked) gives -inf with a zero gradient, never NaN "
+           "(jax-ml/jax#6811). Without ``return_sign`` a negative weighted sum gives NaN, as "
+           "in jax.nn."),
+    anchors={"jax": "logsumexp", "torch": "logsumexp", "keras": "logsumexp"},
+    returns=("The reduced array (``keepdims`` keeps the reduced axes) in ``a``'s dtype; with "
+             "``return_sign``, a pair ``(log|sum|, sign)``."),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.logsumexp(jnp.array([0.0, 0.0]))
+Array(0.6931472, dtype=float32)""",
+))
+
+
+# --- sparse maps: sparsemax and entmax-1.5 -----------------------------------------------------
+
+def _rowwise(fn, x: jax.Array, axis: tuple[int, ...], where: jax.Array | None) -> jax.Array:
+    """Apply ``fn(rows, mask)`` to the last dimension after moving ``axis`` there (flattened)."""
+    mask = _mask(x, where)
+    dst = tuple(range(x.ndim - len(axis), x.ndim))
+    xm = jnp.moveaxis(x, axis, dst)
+    mm = jnp.moveaxis(mask, axis, dst)
+    shape = xm.shape
+    flat = (*shape[:x.ndim - len(axis)], -1)
+    out = fn(xm.reshape(flat), mm.reshape(flat))
+    return jnp.moveaxis(out.reshape(shape), dst, axis)
+
+
+def _sorted_support(z: jax.Array, mask: jax.Array, crit):
+    """Shift each row by its max (as a double word ``hi + lo``), sort it (masked entries as
+    -inf) and find the support given by ``crit(sorted, k)``.
+
+    Returns ``(hi, lo, sup, k)``: the shifted row, the support mask and its size (>= 1).
+    """
+    zm = jnp.where(mask, z, -jnp.inf)
+    m = jnp.max(zm, axis=-1, keepdims=True)
+    hi, lo = _two_diff(zm, jnp.where(jnp.isfinite(m), m, 0))
+    srt = -jnp.sort(-hi, axis=-1)
+    k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+    fin = jnp.isfinite(srt)
+    n = jnp.sum(crit(jnp.where(fin, srt, 0), k) & fin, axis=-1, keepdims=True)
+    # Ties are all in or all out of the support, so comparing with the n-th largest value
+    # gives the support as a mask of the unsorted row.
+    kth = jnp.take_along_axis(srt, jnp.maximum(n - 1, 0), axis=-1)
+    sup = mask & (hi >= kth) & (n > 0)
+    return hi, lo, sup, jnp.maximum(n, 1).astype(z.dtype)
+
+
+def _support_sum(v, sup):
+    return jnp.sum(jnp.where(sup, v, 0), axis=-1, keepdims=True)
+
+
+def _sparsemax_rows(z, mask):
+    hi, lo, sup, k = _sorted_support(z, mask, lambda s, k: 1 + k * s > jnp.cumsum(s, axis=-1))
+    # tau from the support with plain sums (more accurate than the sequential cumsum).
+    tau = (_support_sum(hi, sup) + _support_sum(lo, sup) - 1) / k
+    r = (hi - tau) + lo
+    return jnp.where(sup & (r > 0), r, 0)
+
+
+def _entmax_crit(s, k):
+    mean = jnp.cumsum(s, axis=-1) / k
+    mean_sq = jnp.cumsum(s * s, axis=-1) / k
+    delta = (1 - k * (mean_sq - mean * mean)) / k
+    tau = mean - jnp.sqrt(jnp.where(delta > 0, delta, 0))
+    return tau <= s
+
+
+def _entmax15_rows(z, mask):
+    hi, lo, sup, k = _sorted_support(z / 2, mask, _entmax_crit)
+    # tau solves sum_S (z_i - tau)^2 = 1 on the support; the two-pass variance avoids the
+    # cancellation of mean(z^2) - mean(z)^2.
+    mean = (_support_sum(hi, sup) + _support_sum(lo, sup)) / k
+    var = _support_sum(((hi - mean) + lo) ** 2, sup) / k
+    delta = 1 / k - var
+    tau = mean - jnp.sqrt(jnp.where(delta > 0, delta, 0))
+    r = (hi - tau) + lo
+    r = jnp.where(sup & (r > 0), r, 0)
+    return r * r
+
+
+def _support_tangent(t, g, axis):
+    """``g * (t - sum(g t) / sum(g))``: the Jacobian ``diag(g) - g g^T / sum(g)`` of the sparse
+    maps (sparsemax: g = support indicator; entmax-1.5: g = sqrt(y))."""
+    sg = jnp.sum(g, axis=axis, keepdims=True)
+    q = jnp.sum(g * t, axis=axis, keepdims=True) / jnp.where(sg > 0, sg, 1)
+    return g * (t - q)
+
+
+def _sqrt_y(y):
+    # sqrt(y) with a zero derivative off the support (sqrt'(0) is infinite).
+    pos = y > 0
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, y, 1)), 0)
+
+
+sparsemax = register(_axis_entry(
+    name="sparsemax",
+    summary="Sparsemax: the Euclidean projection of ``x`` onto the probability simplex.",
+    formula=r"\mathrm{sparsemax}(x) = \arg\min_{p \in \Delta} \|p - x\|^2 = (x - \tau)_+,\ "
+            r"\textstyle\sum_i (x_i - \tau)_+ = 1",
+    derivative=(r"\dot y = s \odot \left(\dot x - \frac{\sum_j s_j \dot x_j}{|S|}\right),\ "
+                r"s = [y > 0]"),
+    fn=lambda x, axis, where=None: _rowwise(_sparsemax_rows, x, axis, where),
+    tangent=lambda t, x, y, axis, where=None: _support_tangent(
+        t, (y > 0).astype(y.dtype), axis),
+    output_range=(0.0, 1.0),
+    smoothness=0,
+    notes=("Exactly sparse: entries with x_i <= tau are 0. At the (measure-zero) support "
+           "boundary the derivative is that of the support {y > 0}. " + _MASK_NOTES),
+    reference=Reference("A. F. T. Martins, R. F. Astudillo", "From Softmax to Sparsemax: A "
+                        "Sparse Model of Attention and Multi-Label Classification",
+                        "ICML 2016", "1602.02068"),
+    anchors={"keras": "sparsemax"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.sparsemax(jnp.array([0.5, 1.2, -0.3, 1.0]))
+Array([0.        , 0.6       , 0.        , 0.39999998], dtype=float32)""",
+))
+
+entmax15 = register(_axis_entry(
+    name="entmax15",
+    summary="1.5-entmax: a sparse softmax between softmax and sparsemax (Tsallis alpha = 1.5).",
+    formula=r"\mathrm{entmax}_{1.5}(x) = \left(\tfrac{x}{2} - \tau\right)_+^2,\ "
+            r"\textstyle\sum_i \left(\tfrac{x_i}{2} - \tau\right)_+^2 = 1",
+    derivative=(r"\dot y = g \odot \left(\dot x - \frac{\sum_j g_j \dot x_j}{\sum_j g_j}"
+                r"\right),\ g = \sqrt{y}"),
+    fn=lambda x, axis, where=None: _rowwise(_entmax15_rows, x, axis, where),
+    tangent=lambda t, x, y, axis, where=None: _support_tangent(t, _sqrt_y(y), axis),
+    output_range=(0.0, 1.0),
+    smoothness=1,
+    notes=("Exactly sparse, continuously differentiable; computed with the exact sort-based "
+           "algorithm of Peters et al. " + _MASK_NOTES),
+    reference=Reference("B. Peters, V. Niculae, A. F. T. Martins", "Sparse Sequence-to-"
+                        "Sequence Models", "ACL 2019", "1905.05702"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.entmax15(jnp.array([0.0, 1.0, 4.0]))
+Array([0., 0., 1.], dtype=float32)""",
+))
+
+
+# --- Gumbel-softmax ----------------------------------------------------------------------------
+
+def _gumbel_logits(x, tau, key):
+    g = jax.random.gumbel(key, x.shape, x.dtype)
+    return (x + g) / tau
+
+
+def _one_hot_argmax(y, axis):
+    def rows(v, mask):
+        return jax.nn.one_hot(jnp.argmax(v, axis=-1), v.shape[-1], dtype=v.dtype)
+    return _rowwise(rows, y, axis, None)
+
+
+def _gumbel_softmax(x, tau, axis, hard, key=None):
+    y = _softmax(_gumbel_logits(x, tau, key), axis)
+    return _one_hot_argmax(y, axis) if hard else y
+
+
+def _gumbel_soft(x, tau, axis, key):
+    return softmax(_gumbel_logits(x, tau, key), axis=axis)
+
+
+def _gumbel_tangent(t, x, y, tau, axis, hard, key=None):
+    # hard=True: straight-through, the one-hot's derivative is the soft sample's.
+    return _softmax_tangent(t / tau, _gumbel_soft(x, tau, axis, key), axis)
+
+
+def _gumbel_tau_tangent(ttau, x, y, tau, axis, hard, key=None):
+    u = _gumbel_logits(x, tau, key)
+    ys = softmax(u, axis=axis)
+    v = jnp.where(ys > 0, -u * (ttau / tau), 0)  # -inf logits have y = 0: keep 0 * inf out
+    return _softmax_tangent(v, ys, axis)
+
+
+def _gumbel_validate(x, tau, axis=-1, hard=False, key=None):
+    if key is None:
+        raise TypeError("gumbel_softmax: key is required (a jax.random key)")
+    return _validator("gumbel_softmax")(x, axis=axis)
+
+
+gumbel_softmax = register(Activation(
+    name="gumbel_softmax",
+    kind="axis",
+    family="normalizer",
+    random=True,
+    summary="Gumbel-softmax: a differentiable sample from the categorical ``softmax(x)``.",
+    formula=r"y = \mathrm{softmax}\left(\frac{x + g}{\tau}\right),\ g_i \sim \mathrm{Gumbel}(0, 1)",
+    derivative=(r"\dot y = y \odot \left(\frac{\dot x}{\tau} - \textstyle\sum_j y_j "
+                r"\frac{\dot x_j}{\tau}\right)"
+                r"\ (\text{hard: the same, straight-through})"),
+    fn=_gumbel_softmax,
+    tangent=_gumbel_tangent,
+    params=(Param("tau", 1.0, "temperature.", lower=0.0, lower_open=True),),
+    param_tangents=(_gumbel_tau_tangent,),
+    static=(Static("hard", False, "return the one-hot argmax of the sample, with the soft "
+                   "sample's gradient (straight-through).", choices=(False, True)),
+            _AXIS),
+    aux=("key",),
+    aux_doc={"key": "a ``jax.random`` key (required)."},
+    order=("key", "tau", "hard", "axis"),
+    validate=_gumbel_validate,
+    output_range=(0.0, 1.0),
+    reference=Reference("E. Jang, S. Gu, B. Poole", "Categorical Reparameterization with "
+                        "Gumbel-Softmax", "ICLR 2017", "1611.01144"),
+    anchors={"torch": "gumbel_softmax"},
+    returns="An array of the same shape and dtype as ``x``: a point on the simplex "
+            "(``hard``: one-hot).",
+    example=""">>> import jax, jax.numpy as jnp, jaxacts as ja
+>>> y = ja.gumbel_softmax(jnp.zeros(3), jax.random.key(0), hard=True)
+>>> float(y.sum())
+1.0""",
+))
