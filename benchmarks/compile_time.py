@@ -1,0 +1,135 @@
+"""Compile time (lower + XLA compile) of forward+backward per activation, jaxacts vs jax.nn.
+
+For every registry entry, ``jax.jit(lambda x, g: jax.vjp(f, x)[1](g)[0])`` is lowered and
+compiled from cold caches (``jax.clear_caches()`` before each measurement, so the tracing of
+the inner jit-compiled functions counts too), alternating jaxacts and jax.nn within each
+round; the median over rounds is reported.  Issue 6 target: jaxacts no more than 1.1x jax.nn.
+
+Run from the repository root: ``python benchmarks/compile_time.py [--quick] [--only elu]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import _common as C  # noqa: N812
+import jax
+
+TARGET = 1.1
+
+
+def lower_compile_s(f: Callable[[jax.Array], Any], x: jax.Array) -> tuple[float, float]:
+    """Seconds to lower and to compile the forward+backward of ``f`` at ``x``, from cold."""
+    g = jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype), jax.eval_shape(f, x))
+    jax.clear_caches()
+
+    def fb(v, ct):
+        return jax.vjp(f, v)[1](ct)[0]
+
+    t0 = time.perf_counter()
+    lowered = jax.jit(fb).lower(x, g)
+    t1 = time.perf_counter()
+    lowered.compile()
+    return t1 - t0, time.perf_counter() - t1
+
+
+def measure(fns: dict[str, Callable[[jax.Array], Any]], x: jax.Array, rounds: int
+            ) -> dict[str, tuple[float, float]]:
+    """Median (lower, compile) seconds per function, alternating within each round."""
+    keys = list(fns)
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in keys}
+    for r in range(rounds):
+        s = r % len(keys)
+        for k in keys[s:] + keys[:s]:
+            samples[k].append(lower_compile_s(fns[k], x))
+    return {k: (statistics.median(a for a, _ in v), statistics.median(b for _, b in v))
+            for k, v in samples.items()}
+
+
+def parser():
+    p = C.base_parser(__doc__.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=5, help="rounds (median taken)")
+    p.add_argument("--size", type=int, default=256 * 1024,
+                   help="elements (axis entries: rows of --width)")
+    p.add_argument("--width", type=int, default=1024, help="row width for axis entries")
+    return p
+
+
+def run(args) -> list[dict[str, Any]]:
+    if args.quick:
+        args.rounds, args.size = 1, 4096
+    records = []
+    for case in C.cases(C.parse_names(args.only)):
+        x = C.random_input(C.shape_for(case, args.size, args.width), "float32")
+        fns = {"jaxacts": case.jaxacts()}
+        fn = case.jax_nn()
+        if fn is not None:
+            fns["jax.nn"] = fn
+        rec: dict[str, Any] = {"name": case.label}
+        try:
+            for k, (lo, co) in measure(fns, x, args.rounds).items():
+                rec[f"{k}_lower_s"], rec[f"{k}_compile_s"] = lo, co
+                rec[f"{k}_total_s"] = lo + co
+            if fn is not None:
+                rec["ratio"] = rec["jaxacts_total_s"] / rec["jax.nn_total_s"]
+        except Exception as e:  # noqa: BLE001 - one failing entry must not stop the run
+            rec["error"] = f"{type(e).__name__}: {e}"[:120]
+        records.append(rec)
+        print(f"  {case.label}", file=sys.stderr, flush=True)
+    return records
+
+
+def table(records: list[dict[str, Any]]) -> str:
+    rows = []
+    for r in records:
+        if "error" in r:
+            rows.append([r["name"], f"error: {r['error'][:60]}", "", "", "", ""])
+            continue
+        ms = {k: C.fmt(r.get(k) * 1e3 if r.get(k) is not None else None, ".0f")
+              for k in ("jaxacts_lower_s", "jaxacts_compile_s", "jax.nn_lower_s",
+                        "jax.nn_compile_s")}
+        rows.append([r["name"], ms["jaxacts_lower_s"], ms["jaxacts_compile_s"],
+                     ms["jax.nn_lower_s"], ms["jax.nn_compile_s"], C.fmt(r.get("ratio"))])
+    return C.markdown_table(["activation", "jaxacts lower ms", "jaxacts compile ms",
+                             "jax.nn lower ms", "jax.nn compile ms", "ratio (total)"], rows)
+
+
+def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    rs = [r for r in records if r.get("ratio") is not None]
+    bad = sorted((r for r in rs if r["ratio"] > TARGET), key=lambda r: -r["ratio"])
+    detail = f"{len(rs) - len(bad)}/{len(rs)} met"
+    if rs:
+        detail += f"; median ratio {statistics.median(r['ratio'] for r in rs):.2f}"
+    if bad:
+        detail += "; above: " + "; ".join(f"{r['name']} {r['ratio']:.2f}" for r in bad[:12])
+    return [(f"compile time <= {TARGET}x jax.nn (lower + compile, fwd+bwd)",
+             "not measured" if not rs else ("met" if not bad else "not met"), detail)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.list:
+        print("\n".join(c.label for c in C.cases(C.parse_names(args.only))))
+        return 0
+    t0 = time.perf_counter()
+    records = run(args)
+    print(C.machine_line())
+    print(f"Cold lower + compile of forward+backward, float32, median of {args.rounds} "
+          f"rounds; run time {time.perf_counter() - t0:.0f} s"
+          + ("; --quick: one round" if args.quick else ""))
+    print()
+    print(table(records))
+    print()
+    print("**Issue 6 compile-time target**")
+    print()
+    print(C.markdown_table(["target", "status", "detail"], targets(records)))
+    C.write_records(args.out, records)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
