@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from jaxacts._src import registry
 
@@ -16,9 +17,13 @@ def _rng(lo: float, hi: float) -> str:
     return f"({f(lo)}, {f(hi)})"
 
 
-def rows(family: str | None = None) -> list[dict[str, str]]:
+def rows(family: str | None = None, *,
+         names: Sequence[str] | None = None) -> list[dict[str, str]]:
+    """Catalogue rows for ``family`` (all by default), restricted to ``names`` if given."""
     out = []
     for n in registry.names(family=family):
+        if names is not None and n not in names:
+            continue
         d = registry.declaration(n)
         kinks = []
         for k in d.kinks:
@@ -43,8 +48,8 @@ def rows(family: str | None = None) -> list[dict[str, str]]:
     return out
 
 
-def markdown(family: str | None = None) -> str:
-    rs = rows(family)
+def markdown(family: str | None = None, *, names: Sequence[str] | None = None) -> str:
+    rs = rows(family, names=names)
     head = "| " + " | ".join(COLUMNS) + " |"
     sep = "|" + "|".join("---" for _ in COLUMNS) + "|"
     body = ["| " + " | ".join(r[c].replace("|", "\\|") or " " for c in COLUMNS) + " |"
@@ -52,8 +57,8 @@ def markdown(family: str | None = None) -> str:
     return "\n".join([head, sep, *body])
 
 
-def text(family: str | None = None) -> str:
-    rs = rows(family)
+def text(family: str | None = None, *, names: Sequence[str] | None = None) -> str:
+    rs = rows(family, names=names)
     widths = {c: max(len(c), *(len(r[c]) for r in rs)) if rs else len(c) for c in COLUMNS}
     line = "  ".join(c.ljust(widths[c]) for c in COLUMNS)
     out = [line, "  ".join("-" * widths[c] for c in COLUMNS)]
