@@ -223,7 +223,7 @@ def train_mlp(activation: str | Callable[..., Any], X_train: ArrayLike, y_train:
             p, s = carry
             loss, g = jax.value_and_grad(loss_fn)(p, X[idx], y[idx])
             updates, s = opt.update(g, s, p)
-            return (optax.apply_updates(p, updates), s), (loss, optax.global_norm(g))
+            return (optax.apply_updates(p, updates), s), (loss, optax.tree.norm(g))
 
         order = jax.random.permutation(key, n)[: steps * batch_size].reshape(steps, batch_size)
         (p, s), (losses, norms) = jax.lax.scan(step, (p, s), order)
