@@ -152,6 +152,8 @@ def lower_step(model: str, framework: str, act: Act, sizes: Sizes) -> Any:
     """The lowered adamw training step (abstract shapes only; nothing is allocated)."""
     tx = optax.adamw(1e-3)
     x, y = _batch(model, sizes)
+    if model == "mlp":
+        _out_width(act, sizes.batch, sizes.width)
     if framework == "linen":
         net = (LinenMLP if model == "mlp" else LinenFFN)(act, sizes)
         params = jax.eval_shape(net.init, jax.random.key(0), x)
@@ -231,9 +233,19 @@ def _num(v: Any) -> float | None:
 
 
 def _cell(v: Any) -> str:
-    if v is None:
-        return "n/a"
-    return f"{v:.1f}" if isinstance(v, float) else str(v)[:40]
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return "error" if isinstance(v, str) and v.startswith("error") else "n/a"
+
+
+def _reasons(records) -> list[str]:
+    """One line per activation whose cells say n/a or error (the reason, once)."""
+    out = []
+    for r in records:
+        why = dict.fromkeys(v for impl in ("jaxacts", "jax.nn") for v in r[impl].values()
+                            if isinstance(v, str))
+        out += [f"- {r['name']}: {w}" for w in why]
+    return out
 
 
 def table(records, refs, configs) -> str:
@@ -252,7 +264,8 @@ def table(records, refs, configs) -> str:
             k = f"{m}/{f}"
             row += [_cell(r["jaxacts"].get(k)), _cell(r["jax.nn"].get(k))]
         rows.append(row)
-    return C.markdown_table(headers, rows)
+    notes = _reasons(records)
+    return C.markdown_table(headers, rows) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def targets(records, refs, configs) -> list[tuple[str, str, str]]:
@@ -274,7 +287,7 @@ def targets(records, refs, configs) -> list[tuple[str, str, str]]:
                 n += 1
                 ok = got <= lim + 1e-9 if op == "<=" else abs(got - lim) < 1e-9
                 if not ok:
-                    bad.append(f"{r['name']} {k} {got:.1f} vs {lim:.1f}")
+                    bad.append(f"{r['name']} {k} {got:.3g} vs {lim:.3g}")
         status = "not measured" if not n else ("met" if not bad else "not met")
         detail = f"{n - len(bad)}/{n} met" + (f"; {'; '.join(bad[:12])}" if bad else "")
         if missing:
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
           + ("; --quick: tiny models" if args.quick else ""))
     print()
     print(table(records, refs, configs))
+    print("(jax.nn: n/a where jax.nn has no such function.)")
     print()
     print("**Issue 6 memory targets**")
     print()
