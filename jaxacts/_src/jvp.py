@@ -168,10 +168,11 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> C
         if guard:
             # A where-based rule drops a NaN input's NaN; multiply by the diagonal derivative
             # with NaN put back where the output is NaN.  (A where on the tangent itself would
-            # make the transpose compute 0 * NaN.)
+            # make the transpose compute 0 * NaN; so would differentiating through y where
+            # f' overflows, hence the stop_gradient.)
             def tangent(t, x, y, *ps, **kw):
                 d = decl.tangent(jnp.ones_like(y), x, y, *ps, **kw)
-                return t * jnp.where(jnp.isnan(y), y, d)
+                return t * jnp.where(jnp.isnan(y), jax.lax.stop_gradient(y), d)
         terms = [(tangent, tangents[0])] + list(zip(p_rules, tangents[1:1 + n_p], strict=True))
         given = [n for n, pr in zip(decl.aux, present, strict=True) if pr]
         terms += [(decl.aux_tangents.get(n), t)
