@@ -68,11 +68,16 @@ class ActivationModule(nn.Module):
         num_features, feature_shape = self._shape_hints()
         stored = {}
         for n in spec.learned:
+            s = spec.stored_name(n)
+            if self.has_variable("params", s):
+                # Read as is: a shape mismatch gets the clear error of M.call, not Flax's
+                # complaint about the initializer.
+                stored[s] = self.get_variable("params", s)
+                continue
             shape = M.param_shape(spec, n, x_shape=x.shape, num_features=num_features,
                                   feature_shape=feature_shape)
-            stored[spec.stored_name(n)] = self.param(
-                spec.stored_name(n),
-                lambda _key, n=n, shape=shape: M.init_raw(spec, n, shape, self.param_dtype))
+            stored[s] = self.param(
+                s, lambda _key, n=n, shape=shape: M.init_raw(spec, n, shape, self.param_dtype))
         key = M.key_arg(spec.decl)
         if key is not None and key not in aux and self.has_rng(RNG_COLLECTION):
             aux[key] = self.make_rng(RNG_COLLECTION)
@@ -144,15 +149,17 @@ def _make(decl: registry.Activation) -> type[ActivationModule]:
 module_class = M.ModuleClasses(_make)
 
 
-def Activation(name: str, **hyperparams: Any) -> ActivationModule:  # noqa: N802
-    """The module for activation ``name`` configured by keyword: ``Activation("elu", alpha=2.)``.
+def Activation(activation: str, /, **hyperparams: Any) -> ActivationModule:  # noqa: N802
+    """The module for an activation name, configured by keyword: ``Activation("elu", alpha=2.)``.
+
+    ``name=`` is, as for every linen module, the module's own name in the parameter tree.
 
     Raises:
-      KeyError: for an unknown name, listing close matches (at construction).
+      KeyError: for an unknown activation, listing close matches (at construction).
       TypeError: for an unknown hyperparameter or option, listing the accepted ones.
     """
-    cls = module_class(name)
-    accepted = set(cls.__dataclass_fields__) - {"parent"}
+    cls = module_class(activation)
+    accepted = set(cls.__dataclass_fields__) - {"parent"}  # "name" is Flax's module name
     bad = [k for k in hyperparams if k not in accepted]
     if bad:
         raise TypeError(f"{cls.__name__}: unknown argument(s) {', '.join(map(repr, bad))}; "
@@ -162,8 +169,12 @@ def Activation(name: str, **hyperparams: Any) -> ActivationModule:  # noqa: N802
 
 def from_config(config: Mapping[str, Any]) -> ActivationModule:
     """Rebuild a module from :meth:`ActivationModule.config` (also after a JSON round-trip)."""
+    return _from_config(config)
+
+
+def _from_config(config: Mapping[str, Any], **module_kwargs: Any) -> ActivationModule:
     name, kwargs = M.split_config(config)
-    return Activation(name, **kwargs)
+    return Activation(name, **kwargs, **module_kwargs)
 
 
 class PReLU(ActivationModule):
@@ -241,7 +252,8 @@ class GatedMLP(nn.Module):
     @nn.compact
     def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
         x = jnp.asarray(x)
-        gate_act, value_act = (resolve(a) for a in M.gate_pair(self.activation))
+        gate_act, value_act = (self._activation(a, i) for i, a in
+                               enumerate(M.gate_pair(self.activation)))
 
         def dense(features: int, name: str) -> nn.Dense:
             return nn.Dense(features, use_bias=self.use_bias, dtype=self.dtype,
@@ -251,6 +263,16 @@ class GatedMLP(nn.Module):
         h = gate_act(dense(self.hidden_features, "gate")(x)) * value_act(
             dense(self.hidden_features, "up")(x))
         return dense(self.out_features or x.shape[-1], "down")(h)
+
+    def _activation(self, activation: Any, i: int) -> Callable[..., Any]:
+        # A module built here from a config or class gets the name Flax gives a module passed
+        # in the field, so that all spellings have the same parameter tree.
+        name = f"activation_{i}" if isinstance(self.activation, (tuple, list)) else "activation"
+        if isinstance(activation, Mapping):
+            return _from_config(activation, name=name)
+        if isinstance(activation, type) and issubclass(activation, nn.Module):
+            return activation(name=name)
+        return resolve(activation)
 
     def config(self) -> dict[str, Any]:
         """The JSON-friendly config; the activation by name or config (initialisers are not

@@ -168,14 +168,14 @@ def _make(decl: registry.Activation) -> type[ActivationModule]:
 module_class = M.ModuleClasses(_make)
 
 
-def Activation(name: str, *args: Any, **hyperparams: Any) -> ActivationModule:  # noqa: N802
-    """The module for activation ``name`` configured by keyword: ``Activation("elu", alpha=2.)``.
+def Activation(activation: str, /, *args: Any, **hyperparams: Any) -> ActivationModule:  # noqa: N802
+    """The module for an activation name, configured by keyword: ``Activation("elu", alpha=2.)``.
 
     Raises:
-      KeyError: for an unknown name, listing close matches (at construction).
+      KeyError: for an unknown activation, listing close matches (at construction).
       TypeError: for an unknown hyperparameter or option (the message shows the signature).
     """
-    return module_class(name)(*args, **hyperparams)
+    return module_class(activation)(*args, **hyperparams)
 
 
 def from_config(config: Mapping[str, Any]) -> ActivationModule:

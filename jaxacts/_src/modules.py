@@ -454,6 +454,8 @@ def activation_config(activation: Any) -> Any:
         return dict(activation)
     if isinstance(activation, (tuple, list)):
         return [activation_config(a) for a in activation]
+    if isinstance(activation, type) and getattr(activation, "activation_name", ""):
+        return activation.activation_name  # a generated class: the default configuration
     if hasattr(activation, "config") and callable(activation.config):
         return activation.config()
     decl = getattr(activation, "declaration", None)
