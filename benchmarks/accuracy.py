@@ -177,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     print(C.markdown_table(["target", "status", "detail"], summary(records)))
     flat = []
     for r in records:
+        if "note" in r:
+            flat.append({"name": r["name"], "dtype": r["dtype"], "note": r["note"]})
         for impl in ("jaxacts", "jax.nn"):
             if impl in r:
                 u = r[impl]["ulp"]
