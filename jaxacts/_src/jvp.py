@@ -168,11 +168,13 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> C
         if guard:
             # A where-based rule drops a NaN input's NaN; multiply by the diagonal derivative
             # with NaN put back where the output is NaN.  (A where on the tangent itself would
-            # make the transpose compute 0 * NaN; so would differentiating through y where
-            # f' overflows, hence the stop_gradient.)
+            # make the transpose compute 0 * NaN.)  The NaN branch is built so that its own
+            # derivative is NaN where y is NaN and exactly 0 elsewhere: differentiating y itself
+            # would give 0 * inf = NaN second derivatives wherever f' overflows.
             def tangent(t, x, y, *ps, **kw):
                 d = decl.tangent(jnp.ones_like(y), x, y, *ps, **kw)
-                return t * jnp.where(jnp.isnan(y), jax.lax.stop_gradient(y), d)
+                nan = jax.lax.stop_gradient(jnp.where(jnp.isnan(y), y, 0))
+                return t * jnp.where(jnp.isnan(y), nan * (1 + x - jax.lax.stop_gradient(x)), d)
         terms = [(tangent, tangents[0])] + list(zip(p_rules, tangents[1:1 + n_p], strict=True))
         given = [n for n, pr in zip(decl.aux, present, strict=True) if pr]
         terms += [(decl.aux_tangents.get(n), t)
