@@ -1,13 +1,22 @@
 """Numerical building blocks shared by the declarations.
 
 Everything here is written so that no unselected branch of a ``where`` produces inf/NaN
-(the double-``where`` rule) and so that it stays accurate in the tails.
+(the double-``where`` rule) and so that it stays accurate in the tails.  The helpers that the
+tangent rules are built from carry their own closed-form derivative (``jax.custom_jvp``), so
+that differentiating a rule (second derivatives, ``jax.hessian``) stays exact instead of
+inheriting XLA's cancelling derivative formulas (``logistic``'s ``y * (1 - y)`` for one).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
+
 import jax
 import jax.numpy as jnp
+from jax import lax
+
+LN2 = math.log(2.0)
 
 
 def safe_where(cond: jax.Array, x: jax.Array, safe: float | jax.Array) -> jax.Array:
@@ -19,47 +28,213 @@ def safe_where(cond: jax.Array, x: jax.Array, safe: float | jax.Array) -> jax.Ar
     return jnp.where(cond, x, safe)
 
 
+def clamp(x: jax.Array, lo: float, hi: float) -> jax.Array:
+    """``x`` limited to [lo, hi] with ``where`` (NaN passes through; derivative 0 outside).
+
+    Rules use it where the true derivative has long reached its limit to the last bit, so
+    that ``inf * 0`` never happens at +-inf.
+    """
+    return jnp.where(x > hi, hi, jnp.where(x < lo, lo, x))
+
+
+def times(x: jax.Array, g: jax.Array) -> jax.Array:
+    """``x * g`` that is 0 (not NaN) where ``g`` underflowed to 0 and ``x`` is infinite."""
+    return jnp.where(g == 0, g, x * g)
+
+
+def _with_derivative(deriv: Callable[[jax.Array], jax.Array]):
+    """Decorate a one-argument helper with the JVP ``t * deriv(x)``."""
+
+    def wrap(fn: Callable[[jax.Array], jax.Array]):
+        f = jax.custom_jvp(fn)
+        f.defjvp(lambda p, t: (f(p[0]), t[0] * deriv(p[0])))
+        f.__doc__ = fn.__doc__
+        return f
+
+    return wrap
+
+
+def dsigmoid(x: jax.Array) -> jax.Array:
+    """sigmoid'(x) = sigmoid(x) sigmoid(-x), accurate in both tails (not ``y (1 - y)``)."""
+    return _dsigmoid(x)
+
+
+@_with_derivative(lambda x: -_dsigmoid(x) * tanh(x * 0.5))
+def _dsigmoid(x):
+    # sigmoid''(x) = -sigmoid'(x) tanh(x/2): no s(-x) - s(x) cancellation near 0.
+    return lax.logistic(x) * lax.logistic(-x)
+
+
+@_with_derivative(dsigmoid)
 def sigmoid(x: jax.Array) -> jax.Array:
-    """Logistic sigmoid, accurate in both tails (no ``1 - y`` cancellation)."""
-    return jax.nn.sigmoid(x)
+    """Logistic sigmoid (XLA's ``logistic``) with the accurate derivative ``dsigmoid``."""
+    return lax.logistic(x)
 
 
-# Error-free transformations (Dekker, Knuth): a product or sum as an exact unevaluated pair
-# (hi, lo).  A learnable parameter multiplying x (alpha * x inside exp, sigmoid or sin) is
-# rounded before the outer function sees it, and that rounding is amplified by the outer
-# function's condition number (|u| for exp(u), |u| for sin(u) with large u); keeping the
-# product as a pair removes it.  Operands must be below finfo.max / 2**(mantissa/2 + 1)
-# (the splitter would overflow); callers bound them.
+def sech2(x: jax.Array) -> jax.Array:
+    """sech^2(x) = 4 sigmoid'(2x) (exact scaling; 0 for |x| beyond the overflow of 2x)."""
+    return 4 * dsigmoid(2 * x)
 
 
-def _splitter(dtype) -> float:
-    return float(2 ** ((jnp.finfo(dtype).nmant + 2) // 2) + 1)
+@_with_derivative(sech2)
+def tanh(x: jax.Array) -> jax.Array:
+    """tanh within 2 ULP: XLA's tanh near 0, ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})`` beyond.
+
+    (XLA's float64 tanh is 6 ULP off near |x| = 19.)
+    """
+    a = jnp.where(x < 0, -x, x)
+    u = jnp.exp(-2 * a)
+    return jnp.where(a < 0.625, jnp.tanh(x), jnp.copysign((1 - u) / (1 + u), x))
 
 
-def split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Veltkamp split of ``a`` into two halves whose products are exact."""
-    c = _splitter(a.dtype) * a
-    hi = c - (c - a)
+@_with_derivative(sigmoid)
+def softplus(x: jax.Array) -> jax.Array:
+    """log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}), with derivative ``sigmoid``."""
+    neg = jnp.where(x > 0, -x, x)
+    return jnp.where(x > 0, x, 0) + jnp.log1p(jnp.exp(neg))
+
+
+def _d_inv_expm1(x):
+    # d/dx 1/(e^x - 1) = -e^x / (e^x - 1)^2 = 1 / (expm1(x) expm1(-x)): no overflow of e^x.
+    return 1 / (jnp.expm1(x) * jnp.expm1(-x))
+
+
+@_with_derivative(_d_inv_expm1)
+def inv_expm1(x: jax.Array) -> jax.Array:
+    """1 / (e^x - 1)."""
+    return 1 / jnp.expm1(x)
+
+
+def poly(z: jax.Array, coeffs: Sequence[float]) -> jax.Array:
+    """Horner evaluation of sum(coeffs[k] * z**k)."""
+    acc = jnp.full_like(z, coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        acc = acc * z + c
+    return acc
+
+
+def odd_series(x: jax.Array, coeffs: Sequence[float]) -> jax.Array:
+    """x^3 * sum(coeffs[k] * x^(2k)): the small-|x| branch of a cancelling odd function."""
+    return x * x * x * poly(x * x, coeffs)
+
+
+def tanh_minus_x_sech2(z: jax.Array) -> jax.Array:
+    """tanh z - z sech^2 z without the cancellation near 0 (the softcap ``cap`` derivative).
+
+    Equal to sech^2(z) (sinh(2z) - 2z) / 2, whose series sum_k (2z)^(2k+1) / (2 (2k+1)!)
+    has positive terms, so it is used for |z| < 2; the direct form cancels less than a factor
+    1.2 beyond.
+    """
+    small = jnp.abs(z) < 2
+    zs = jnp.where(small, z, 0)
+    series = sech2(zs) * odd_series(zs, _SINH_MINUS_X)
+    zb = jnp.where(small, 2, z)
+    direct = tanh(zb) - zb * sech2(zb)
+    return jnp.where(small, series, direct)
+
+
+def x_minus_tanh(x: jax.Array) -> jax.Array:
+    """x - tanh x without the cancellation near 0 (tanh_shrink).
+
+    Equal to (x cosh x - sinh x) / cosh x, whose series sum_k 2k x^(2k+1) / (2k+1)! has
+    positive terms, so it is used for |x| < 2; the direct form is exact to 1 ULP beyond.
+    """
+    small = jnp.abs(x) < 2
+    xs = jnp.where(small, x, 0)
+    series = odd_series(xs, _XCOSH_MINUS_SINH) / jnp.cosh(xs)
+    xb = jnp.where(small, 2, x)
+    return jnp.where(small, series, xb - tanh(xb))
+
+
+# (sinh(2z) - 2z)/2 = sum_k 4^k z^(2k+1) / (2k+1)!, k >= 1, as coefficients of z^3 * z^(2j)
+_SINH_MINUS_X = tuple(4.0 ** k / math.factorial(2 * k + 1) for k in range(1, 20))
+# x cosh x - sinh x = sum_k 2k x^(2k+1) / (2k+1)!, k >= 1
+_XCOSH_MINUS_SINH = tuple(2.0 * k / math.factorial(2 * k + 1) for k in range(1, 15))
+
+
+
+# ------------------------------------------------------------------ double-word arithmetic
+# A gate sigma(w) with |w| up to ~700 multiplies the rounding error of w by |w|: a value of
+# x * sigma(w) in the tail is only accurate if w is known to more than working precision.
+# These helpers carry w as an unevaluated sum hi + lo (error-free transformations; XLA does
+# not reassociate floating-point arithmetic, which is checked under jit by the tests).
+
+
+def _split_factor(dtype) -> float:
+    return 4097.0 if jnp.finfo(dtype).nmant <= 23 else 134217729.0  # 2^12 + 1, 2^27 + 1
+
+
+def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
+    t = a * _split_factor(a.dtype)
+    hi = t - (t - a)
     return hi, a - hi
 
 
 def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a * b`` as ``(p, e)`` with ``p + e`` exactly the product (barring under/overflow)."""
+    """a * b = p + e exactly (Dekker, no FMA); |a|, |b| must stay well below overflow."""
     p = a * b
-    ah, al = split(a)
-    bh, bl = split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a + b`` as ``(s, e)`` with ``s + e`` exactly the sum."""
+    """a + b = s + e exactly (Knuth)."""
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
 
 
-def dw_mul(ah: jax.Array, al: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """The double-word ``(ah + al) * b`` as a double-word (relative error about 2**-2p)."""
-    p, e = two_prod(ah, b)
-    return two_sum(p, e + al * b)
+def const_dd(value: str, dtype) -> tuple[float, float]:
+    """A decimal constant as hi + lo in ``dtype`` (``value`` given to 35 digits)."""
+    import decimal
+
+    with decimal.localcontext() as ctx:
+        ctx.prec = 50
+        d = decimal.Decimal(value)
+        hi = float(jnp.asarray(float(d), dtype))
+        return hi, float(d - decimal.Decimal(hi))
+
+
+def _exp_shift(dtype) -> float:
+    # e^n flushes to zero below log(tiny): -87.3 (float32), -708.4 (float64).  n + c is exact
+    # for n in [-2c, -c/2] (Sterbenz), and e^{-c/2} is below half an ULP of 1 in both.
+    return 64.0 if jnp.finfo(dtype).nmant <= 23 else 512.0
+
+
+def mul_exp(k: jax.Array, n: jax.Array) -> jax.Array:
+    """k * e^n, also where e^n alone is below the smallest normal but the product is not
+    (x e^x at x = -90 in float32 is 7e-38, while e^-90 flushes to 0).  One ``exp``."""
+    e, scale = exp_scaled(n)
+    return times(k * scale, e)
+
+
+def exp_scaled(n: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(e, s) with e^n = e * s, e a normal number wherever e^n * 2^c is (c = 64 or 512)."""
+    c = _exp_shift(n.dtype)
+    # Only where e^n is about to flush (one rounding more there); n + c is exact.
+    low = n < math.log(float(jnp.finfo(n.dtype).tiny)) + 1
+    return jnp.exp(jnp.where(low, n + c, n)), jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
+
+
+def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
+    """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail."""
+    c = _exp_shift(w.dtype)
+    low = w < -c / 2
+    main = times(x, sigmoid(w) * (1 + we * sigmoid(-w)))
+    # sigmoid(W) = e^W to the last bit in the tail; w is made safe for the unselected branch.
+    return jnp.where(low, mul_exp(x, jnp.where(low, w, -c)) * (1 + we), main)
+
+
+def x_sigmoid_derivative(x: jax.Array, w: jax.Array, we: jax.Array | float,
+                         dw: jax.Array) -> jax.Array:
+    """d/dx [x sigmoid(W)] = sigmoid(W) + x W' sigmoid'(W), W = w + we, W' = dw.
+
+    ``we`` should be constant for differentiation (``lax.stop_gradient``): its derivative is
+    zero in exact arithmetic.  Differentiating this again gives the second derivative.
+    """
+    c = _exp_shift(w.dtype)
+    low = w < -c / 2
+    main = (sigmoid(w) * (1 + we * sigmoid(-w))
+            + x * dw * dsigmoid(w) * (1 - we * tanh(w * 0.5)))
+    return jnp.where(low, mul_exp(1 + x * dw, jnp.where(low, w, -c)) * (1 + we), main)

@@ -1,1 +1,582 @@
-"""smooth family (declarations are added here)."""
+"""Smooth activations: softplus, gelu (both forms), silu/swish, mish, squareplus and the
+modern smooth gates (quick_gelu, smish, serf, tanhexp, shifted_softplus, ...).
+
+Most of them are ``x * g(x)`` with a gate ``g`` that decays like e^x at -inf: the value is
+written so that -inf gives 0 (not -inf * 0 = NaN, as in jax.nn and torch), and the rules
+clamp their input where the derivative has reached its limit to the last bit so that no
+``inf * 0`` appears in a first or second derivative.  The rules use the helpers of
+:mod:`jaxacts._src.math`, whose own derivatives are closed forms, so that second derivatives
+stay accurate in the tails.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from jaxacts._src import math as m
+from jaxacts._src.math import two_prod
+from jaxacts._src.registry import Activation, Param, Reference, Static, register
+
+# Beyond these the derivatives of every x * gate(x) below are 0 / 1 to the last bit, and a
+# clamp in the rule keeps inf * 0 out of the first and second derivatives.
+_XLO, _XHI = -1000.0, 1000.0
+_XBIG = 1e30  # beyond, silu' is 0 or 1 for any beta a user would choose
+_SQRT2PI = math.sqrt(2 * math.pi)
+
+_GELU_REF = Reference("D. Hendrycks, K. Gimpel", "Gaussian Error Linear Units (GELUs)",
+                      "arXiv 2016", "1606.08415")
+_SWISH_REF = Reference("P. Ramachandran, B. Zoph, Q. V. Le", "Searching for Activation "
+                       "Functions", "ICLR 2018 workshop", "1710.05941")
+
+# ----------------------------------------------------------------------------- softplus
+
+
+def _softplus(x, beta, *, threshold):
+    # max(x, 0) + log1p(e^{-|z|}) / beta, z = beta x: x itself (not z / beta) where x > 0, so
+    # that beta x may overflow; e^{-|z|} / beta without flushing e^{-|z|} to zero first.
+    z = beta * x
+    e, scale = m.exp_scaled(jnp.where(z > 0, -z, z))
+    # log1p(e^n) = e^n to the last bit where exp_scaled rescales.
+    y = jnp.where(x > 0, x, 0) + jnp.where(scale == 1, jnp.log1p(e) / beta, e * (scale / beta))
+    return y if threshold is None else jnp.where(z > threshold, x, y)
+
+
+def _softplus_tangent(t, x, y, beta, *, threshold):
+    z = beta * x
+    d = m.sigmoid(z)
+    return t * (d if threshold is None else jnp.where(z > threshold, 1, d))
+
+
+def _softplus_dbeta(tb, x, y, beta, *, threshold):
+    # (z sigma(z) - softplus(z)) / beta^2 written with n = -|z|: both terms have one sign.
+    z = beta * x
+    n = m.clamp(jnp.where(z > 0, -z, z), _XLO, 0.0)
+    d = (n * m.sigmoid(n) - m.softplus(n)) / (beta * beta)
+    return tb * (d if threshold is None else jnp.where(z > threshold, 0, d))
+
+
+softplus = register(Activation(
+    name="softplus",
+    family="smooth",
+    summary="Softplus, with torch's ``beta`` and ``threshold``.",
+    formula=r"\mathrm{softplus}(x) = \frac{1}{\beta}\log(1 + e^{\beta x})"
+            r"\ (= x \text{ where } \beta x > \text{threshold, if given})",
+    derivative=r"\partial_x = \sigma(\beta x), \quad \partial_x^2 = \beta\sigma'(\beta x), "
+               r"\quad \partial_\beta = \frac{\beta x\,\sigma(\beta x) - "
+               r"\log(1 + e^{\beta x})}{\beta^2}",
+    params=(Param("beta", 1.0, "sharpness beta (torch's ``beta``).", lower=0.0,
+                  lower_open=True),),
+    static=(Static("threshold", None, "torch's switch to the identity where beta * x > "
+                   "threshold; ``None`` (default) never switches, as jax.nn.softplus."),),
+    fn=_softplus,
+    tangent=_softplus_tangent,
+    param_tangents=(_softplus_dbeta,),
+    output_range=(0.0, math.inf),
+    monotonic=True,
+    notes="With the defaults this is ``jax.nn.softplus``. torch's ``threshold=20`` is only an "
+          "overflow guard there; jaxacts' formula max(x, 0) + log1p(e^{-|x|}) needs none, and "
+          "the switch costs accuracy: at beta * x = 20 it drops log1p(e^-20) = 2e-9, below "
+          "float32's resolution but 6e5 float64 ULP. Pass ``threshold=20.0`` for torch's exact "
+          "semantics (derivative 1 and derivative in beta 0 beyond it).",
+    reference=Reference("C. Dugas, Y. Bengio, F. Belisle, C. Nadeau, R. Garcia",
+                        "Incorporating Second-Order Functional Knowledge for Better Option "
+                        "Pricing", "NeurIPS 2000"),
+    anchors={"jax": "softplus", "torch": "softplus", "keras": "softplus"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.softplus(jnp.array([-20.0, 0.0, 2.0]))
+Array([2.0611537e-09, 6.9314718e-01, 2.1269281e+00], dtype=float32)""",
+))
+
+
+def _shifted_softplus(x):
+    # softplus(x) - ln 2 = x/2 + log cosh(x/2) = x/2 + log1p(2 sinh^2(x/4)) near 0, where the
+    # direct difference cancels; each form is used where it cancels less than a factor 2.5.
+    mid = (x > -2) & (x < 2)
+    xm = jnp.where(mid, x, 0)
+    s = jnp.sinh(xm * 0.25)
+    near0 = xm * 0.5 + jnp.log1p(2 * s * s)
+    xp = jnp.where(x >= 2, x, 2)
+    pos = (xp - m.LN2) + jnp.log1p(jnp.exp(-xp))
+    xn = jnp.where(x <= -2, x, -2)
+    neg = jnp.log1p(jnp.exp(xn)) - m.LN2
+    return jnp.where(mid, near0, jnp.where(x >= 2, pos, neg))
+
+
+shifted_softplus = register(Activation(
+    name="shifted_softplus",
+    family="smooth",
+    summary="Shifted softplus (SchNet): softplus(x) - ln 2, zero at 0.",
+    formula=r"\mathrm{ssp}(x) = \log(1 + e^x) - \log 2",
+    derivative=r"\partial_x = \sigma(x), \quad \partial_x^2 = \sigma(x)\sigma(-x)",
+    fn=_shifted_softplus,
+    tangent=lambda t, x, y: t * m.sigmoid(x),
+    output_range=(-math.log(2.0), math.inf),
+    monotonic=True,
+    zero_centered=True,
+    notes="Accurate near 0, where softplus(x) - ln 2 cancels (it is x/2 + x^2/8 there).",
+    reference=Reference("K. T. Schuett, P.-J. Kindermans, H. E. Sauceda, S. Chmiela, "
+                        "A. Tkatchenko, K.-R. Mueller", "SchNet: A continuous-filter "
+                        "convolutional neural network for modeling quantum interactions",
+                        "NeurIPS 2017", "1706.08566"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.shifted_softplus(jnp.array([-1.0, 1e-6, 2.0]))
+Array([-3.7988597e-01,  5.0000000e-07,  1.4337808e+00], dtype=float32)""",
+))
+
+# ----------------------------------------------------------------------------- silu family
+
+
+def _silu_w(x, beta):
+    # z = beta x as hi + lo (exact): its rounding error would be multiplied by |z| in the tail.
+    # The low part only matters for |z| < 1e3 (beyond, the gate is 0 or 1), where the
+    # splitting cannot overflow.
+    z = x * beta
+    ok = jnp.abs(z) < 1e3
+    _, ze = two_prod(jnp.where(ok, x, 0), jnp.where(ok, beta, 0))
+    return z, lax.stop_gradient(ze)
+
+
+def _silu(x, beta):
+    return m.x_sigmoid(x, *_silu_w(x, beta))
+
+
+def _silu_tangent(t, x, y, beta):
+    x = m.clamp(x, -_XBIG, _XBIG)
+    return t * m.x_sigmoid_derivative(x, *_silu_w(x, beta), beta)
+
+
+def _silu_dbeta(tb, x, y, beta):
+    # x^2 sigma'(beta x), multiplied in an order that underflows instead of overflowing.
+    return tb * (x * (x * m.dsigmoid(beta * x)))
+
+
+silu = register(Activation(
+    name="silu",
+    family="smooth",
+    summary="SiLU / Swish, with the optional Swish-beta sharpness ``beta``.",
+    formula=r"\mathrm{silu}(x) = x\,\sigma(\beta x)",
+    derivative=r"\partial_x = \sigma(z) + z\sigma'(z),\ z = \beta x, \quad "
+               r"\partial_x^2 = \beta\sigma'(z)(2 - z\tanh(z/2)), \quad "
+               r"\partial_\beta = x^2\sigma'(\beta x)",
+    params=(Param("beta", 1.0, "Swish-beta sharpness (1 gives SiLU; learnable)."),),
+    fn=_silu,
+    tangent=_silu_tangent,
+    param_tangents=(_silu_dbeta,),
+    output_range=(-0.2784645427610738, math.inf),
+    aliases=("swish",),
+    notes="``silu(x)`` is ``jax.nn.silu(x)``; ``beta`` is the learnable Swish-beta. "
+          "At -inf the value is 0 and the derivatives 0 (jax.nn and torch give NaN).",
+    reference=_SWISH_REF,
+    anchors={"jax": "silu", "torch": "silu", "keras": "silu"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.silu(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.26894143,  0.        ,  1.7615942 ], dtype=float32)""",
+))
+
+def _quick_w(x):
+    # 1.702 as hi + lo in the compute dtype, times x exactly.
+    hi, lo = m.const_dd("1.702", x.dtype)
+    z, ze = two_prod(x, jnp.asarray(hi, x.dtype))
+    return z, lax.stop_gradient(ze + x * lo)
+
+
+def _quick_gelu_tangent(t, x, y):
+    x = m.clamp(x, -_XBIG, _XBIG)
+    return t * m.x_sigmoid_derivative(x, *_quick_w(x), 1.702)
+
+
+quick_gelu = register(Activation(
+    name="quick_gelu",
+    family="smooth",
+    summary="QuickGELU (CLIP): the sigmoid approximation x sigma(1.702 x) of GELU.",
+    formula=r"\mathrm{quick\_gelu}(x) = x\,\sigma(1.702\,x)",
+    derivative=r"\partial_x = \sigma(z) + z\sigma'(z),\ z = 1.702 x",
+    fn=lambda x: m.x_sigmoid(x, *_quick_w(x)),
+    tangent=_quick_gelu_tangent,
+    output_range=(-0.1636, math.inf),
+    notes="The constant 1.702 is rounded to the compute dtype (as in CLIP's code).",
+    reference=_GELU_REF,
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.quick_gelu(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.15420423,  0.        ,  1.9355434 ], dtype=float32)""",
+))
+
+# ----------------------------------------------------------------------------- gelu
+
+
+_GT1 = "1.5957691216057307117597842397375275"  # 2 sqrt(2/pi): 1 + tanh(u) = 2 sigma(2u)
+_GT3 = "0.071354816272600248776338752279863541"  # 2 sqrt(2/pi) 0.044715
+
+
+def _gelu_tanh_w(x):
+    # w = 2u = x (C1 + C3 x^2) in double-word arithmetic; |x| <= 40 keeps the splits finite
+    # (beyond, the gate is 0 or 1 to the last bit).
+    xs = m.clamp(x, -40.0, 40.0)
+    c1, c1l = m.const_dd(_GT1, x.dtype)
+    c3, c3l = m.const_dd(_GT3, x.dtype)
+    s, se = two_prod(xs, xs)
+    p, pe = two_prod(jnp.asarray(c3, x.dtype), s)
+    q, qe = m.two_sum(jnp.asarray(c1, x.dtype), p)
+    qe = qe + (c1l + (pe + (c3 * se + c3l * s)))
+    w, we = two_prod(xs, q)
+    return w, lax.stop_gradient(we + xs * qe)
+
+
+def _gelu_tanh(x):
+    # x (1 + tanh u) / 2 = x sigma(2u): no 1 + tanh(u) cancellation (jax.nn's is 0 below
+    # x = -4.9) and no x**3 overflow NaN.
+    y = m.x_sigmoid(x, *_gelu_tanh_w(x))
+    return jnp.where(x > 40, x, jnp.where(x < -40, 0, y))
+
+
+def _gelu_tanh_tangent(t, x, y):
+    x = m.clamp(x, -40.0, 40.0)
+    w, we = _gelu_tanh_w(x)
+    c1, c3 = float(_GT1), float(_GT3)
+    return t * m.x_sigmoid_derivative(x, w, we, c1 + 3 * c3 * (x * x))
+
+
+# erfc(z) = e^{-z^2} t Q(u), t = 2 / (2 + z), u = (2 - z) / (2 + z) in (-1, 1]: Q is smooth
+# and between 0.28 and 1, fitted by Chebyshev interpolation (mpmath, 50 digits; max error
+# 2.6e-10 with 14 terms for float32, 3.5e-18 with 28 for float64).  XLA's own erfc is up to
+# 60 ULP (float32) and 500 ULP (float64) off in the tail, mostly from rounding z^2.
+_Q32 = (0.5107913527582274, 0.34358034206186405, 0.13973603285564062, 0.01822112999666641,
+        -0.01075511823961255, -0.0032398228162778407, 0.0015440560512264842,
+        0.0004200581025309472, -0.0003281155036534034, -2.1354872324039885e-05,
+        6.770091062012277e-05, -1.060032783762201e-05, -8.513091266295134e-06,
+        2.8520846495265854e-06)
+_Q64 = (0.5107913526210115, 0.3435803422069053, 0.13973604627802694, 0.0182211157534395,
+        -0.010755330944719348, -0.003239592533879013, 0.0015453060291222003,
+        0.00041864803150011776, -0.0003315367483461889, -1.718572067691969e-05,
+        7.223535548997429e-05, -1.7074435930768933e-05, -1.084807828833205e-05,
+        8.060426963858187e-06, -5.627559192378118e-07, -1.8218361427008817e-06,
+        1.0007982351303053e-06, -1.157247380519068e-09, -2.853844774555098e-07,
+        1.6246994987174998e-07, -1.848669368762183e-09, -5.546587044211434e-08,
+        2.9131155308487508e-08, 5.140345918956905e-09, -9.775556667111567e-09,
+        1.6323398807169344e-09, 1.2098746244203231e-09, -3.98636294277478e-10)
+
+
+def _gauss_parts(x):
+    """Phi(-|x|) = k e^{-(h + l)}: k = t Q(u) / 2 and x^2 / 2 = h + l exactly (|x| <= 40)."""
+    a = m.clamp(jnp.abs(x), 0.0, 40.0)
+    z = a * math.sqrt(0.5)
+    d = 2 + z
+    coeffs = _Q32 if jnp.finfo(x.dtype).nmant <= 23 else _Q64
+    k = m.poly((2 - z) / d, coeffs) / d  # t Q / 2 with t = 2 / d
+    s, se = two_prod(a, a)
+    return k, s * 0.5, lax.stop_gradient(se * 0.5)
+
+
+def _exp_dd(k, h, lo):
+    # k e^{-(h + lo)}, |lo| below half an ULP of h: k e^{-h} (1 - lo) with one rounding less.
+    r = m.mul_exp(k, -h)
+    return r - r * lo
+
+
+def _phi(x):
+    _, h, lo = _gauss_parts(x)
+    return _exp_dd(1 / _SQRT2PI, h, lo)
+
+
+@m._with_derivative(_phi)
+def _ncdf(x):
+    k, h, lo = _gauss_parts(x)
+    e = _exp_dd(k, h, lo)
+    return jnp.where(x < 0, e, 1 - e)
+
+
+def _gelu_erf(x):
+    k, h, lo = _gauss_parts(x)
+    return jnp.where(x < 0, _exp_dd(x * k, h, lo), x * (1 - _exp_dd(k, h, lo)))
+
+
+def _gelu_erf_tangent(t, x, y):
+    x = m.clamp(x, -40.0, 40.0)
+    return t * (_ncdf(x) + x * _phi(x))
+
+
+_GELU_COMMON = dict(
+    family="smooth",
+    output_range=(-0.17, math.inf),
+    reference=_GELU_REF,
+)
+
+gelu_tanh = register(Activation(
+    name="gelu_tanh",
+    summary="GELU, tanh approximation (jax.nn's default, torch's approximate='tanh').",
+    formula=r"\frac{x}{2}\Bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,(x + 0.044715x^3)\bigr)\Bigr)"
+            r" = x\,\sigma(2u)",
+    derivative=r"\partial_x = \sigma(2u) + x\,2u'\,\sigma'(2u),\ "
+               r"u = \sqrt{2/\pi}(x + 0.044715x^3)",
+    fn=_gelu_tanh,
+    tangent=_gelu_tanh_tangent,
+    anchors={"torch": "gelu(approximate='tanh')"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.gelu_tanh(jnp.array([-6.0, 0.0, 2.0]))
+Array([-1.2086034e-15,  0.0000000e+00,  1.9545977e+00], dtype=float32)""",
+    **_GELU_COMMON,
+))
+
+gelu_erf = register(Activation(
+    name="gelu_erf",
+    summary="GELU, exact form x Phi(x) (torch's default, jax.nn's approximate=False).",
+    formula=r"x\,\Phi(x) = \frac{x}{2}\,\mathrm{erfc}\bigl(-x/\sqrt{2}\bigr)",
+    derivative=r"\partial_x = \Phi(x) + x\varphi(x), \quad \partial_x^2 = \varphi(x)(2 - x^2)",
+    fn=_gelu_erf,
+    tangent=_gelu_erf_tangent,
+    aliases=("gelu_exact",),
+    anchors={"torch": "gelu", "keras": "gelu(approximate=False)"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.gelu_erf(jnp.array([-6.0, 0.0, 2.0]))
+Array([-5.9197170e-09,  0.0000000e+00,  1.9544997e+00], dtype=float32)""",
+    **_GELU_COMMON,
+))
+
+gelu = register(Activation(
+    name="gelu",
+    summary="Gaussian error linear unit (jax.nn's signature: the tanh form by default).",
+    formula=r"x\,\Phi(x) \text{ (approximate=False) or } "
+            r"\frac{x}{2}\bigl(1 + \tanh(\sqrt{2/\pi}(x + 0.044715x^3))\bigr)",
+    derivative=r"\text{see } \mathtt{gelu\_erf},\ \mathtt{gelu\_tanh}",
+    static=(Static("approximate", True, "use the tanh approximation (jax.nn's default).",
+                   choices=(True, False)),),
+    fn=lambda x, *, approximate: _gelu_tanh(x) if approximate else _gelu_erf(x),
+    tangent=lambda t, x, y, *, approximate: (
+        _gelu_tanh_tangent if approximate else _gelu_erf_tangent)(t, x, y),
+    anchors={"jax": "gelu", "torch": "gelu", "keras": "gelu"},
+    notes="``gelu_tanh`` and ``gelu_erf`` are the two forms under their own names (e.g. for "
+          "lookup by name from a config).",
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.gelu(jnp.array([-1.0, 0.0, 2.0]), approximate=False)
+Array([-0.15865526,  0.        ,  1.9544997 ], dtype=float32)""",
+    **_GELU_COMMON,
+))
+
+# ----------------------------------------------------------------------------- mish & co
+
+
+def _mish(x):
+    # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): one exp.  Beyond x = 20 the ratio
+    # is 1 to the last float64 bit.
+    e = jnp.exp(jnp.where(x > 20, 20, x))
+    n = e * (e + 2)
+    return jnp.where(x > 20, x, m.times(x, n / (n + 2)))
+
+
+def _mish_tangent(t, x, y):
+    x = m.clamp(x, _XLO, 30.0)
+    sp = m.softplus(x)
+    return t * (m.tanh(sp) + x * m.sech2(sp) * m.sigmoid(x))
+
+
+mish = register(Activation(
+    name="mish",
+    family="smooth",
+    summary="Mish: x tanh(softplus(x)).",
+    formula=r"\mathrm{mish}(x) = x \tanh(\log(1 + e^x))",
+    derivative=r"\partial_x = \tanh(\mathrm{sp}(x)) + x\,\mathrm{sech}^2(\mathrm{sp}(x))"
+               r"\,\sigma(x)",
+    fn=_mish,
+    tangent=_mish_tangent,
+    output_range=(-0.30884, math.inf),
+    reference=Reference("D. Misra", "Mish: A Self Regularized Non-Monotonic Activation "
+                        "Function", "BMVC 2020", "1908.08681"),
+    anchors={"jax": "mish", "torch": "mish", "keras": "mish"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.mish(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.30340144,  0.        ,  1.943959  ], dtype=float32)""",
+))
+
+
+def _smish(x):
+    # tanh(log(1 + sigma(x))) = ((1+s)^2 - 1) / ((1+s)^2 + 1) as a rational function of
+    # e = e^{-|x|}: e (2 + 3e) / (2 + 6e + 5e^2) for x < 0, (3 + 2e) / (5 + 6e + 2e^2) for x >= 0.
+    n = jnp.where(x < 0, x, -x)
+    e = jnp.exp(n)
+    neg = m.mul_exp(x, n) * ((2 + 3 * e) / (2 + e * (6 + 5 * e)))
+    pos = x * ((3 + 2 * e) / (5 + e * (6 + 2 * e)))
+    return jnp.where(x < 0, neg, pos)
+
+
+def _smish_tangent(t, x, y):
+    x = m.clamp(x, _XLO, _XHI)
+    s = m.sigmoid(x)
+    lg = jnp.log1p(s)
+    return t * (m.tanh(lg) + x * m.sech2(lg) * m.dsigmoid(x) / (1 + s))
+
+
+smish = register(Activation(
+    name="smish",
+    family="smooth",
+    summary="Smish: x tanh(log(1 + sigmoid(x))).",
+    formula=r"\mathrm{smish}(x) = x \tanh(\log(1 + \sigma(x)))",
+    derivative=r"\partial_x = \tanh(\ell) + x\,\mathrm{sech}^2(\ell)\,"
+               r"\frac{\sigma'(x)}{1 + \sigma(x)},\ \ell = \log(1 + \sigma(x))",
+    fn=_smish,
+    tangent=_smish_tangent,
+    output_range=(-0.2797, math.inf),
+    reference=Reference("X. Wang, H. Ren, A. Wang", "Smish: A Novel Activation Function for "
+                        "Deep Learning Methods", "Electronics 11(4):540, 2022"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.smish(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.22089267,  0.        ,  1.2704834 ], dtype=float32)""",
+))
+
+
+def _serf_tangent(t, x, y):
+    x = m.clamp(x, _XLO, _XHI)
+    sp = m.softplus(x)
+    return t * (jax.scipy.special.erf(sp)
+                + x * (2 / math.sqrt(math.pi)) * jnp.exp(-(sp * sp)) * m.sigmoid(x))
+
+
+serf = register(Activation(
+    name="serf",
+    family="smooth",
+    summary="Serf: x erf(softplus(x)).",
+    formula=r"\mathrm{serf}(x) = x\,\mathrm{erf}(\log(1 + e^x))",
+    derivative=r"\partial_x = \mathrm{erf}(\mathrm{sp}(x)) + "
+               r"x\frac{2}{\sqrt\pi}e^{-\mathrm{sp}(x)^2}\sigma(x)",
+    fn=lambda x: m.times(x, jax.scipy.special.erf(m.softplus(x))),
+    tangent=_serf_tangent,
+    output_range=(-0.3607, math.inf),
+    reference=Reference("S. Nag, M. Bhattacharyya", "SERF: Towards better training of deep "
+                        "neural networks using log-Softplus ERror activation Function",
+                        "WACV 2023", "2108.09598"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.serf(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.33138856,  0.        ,  1.9893479 ], dtype=float32)""",
+))
+
+
+def _tanhexp_tangent(t, x, y):
+    x = m.clamp(x, _XLO, 10.0)
+    e = jnp.exp(x)
+    return t * (m.tanh(e) + x * e * m.sech2(e))
+
+
+tanhexp = register(Activation(
+    name="tanhexp",
+    family="smooth",
+    summary="TanhExp: x tanh(e^x).",
+    formula=r"\mathrm{tanhexp}(x) = x \tanh(e^x)",
+    derivative=r"\partial_x = \tanh(e^x) + x e^x \mathrm{sech}^2(e^x)",
+    fn=lambda x: m.times(x, m.tanh(jnp.exp(x))),
+    tangent=_tanhexp_tangent,
+    output_range=(-0.3532, math.inf),
+    reference=Reference("X. Liu, X. Di", "TanhExp: A Smooth Activation Function with High "
+                        "Convergence Speed for Lightweight Neural Networks",
+                        "IET Computer Vision 2021", "2003.09855"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.tanhexp(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.35213524,  0.        ,  1.9999877 ], dtype=float32)""",
+))
+
+# ----------------------------------------------------------------------------- others
+
+
+def _sqrt_x2_plus_b(x, b):
+    # sqrt(x^2 + b) without overflowing x^2 (squareplus overflowed for |x| > 2e19).
+    a = jnp.abs(x)
+    big = a > jnp.sqrt(jnp.finfo(x.dtype).max) * 0.25
+    asmall = jnp.where(big, 0, a)
+    abig = jnp.where(big, a, 1)
+    return jnp.where(big, abig * jnp.sqrt(1 + (b / abig) / abig), jnp.sqrt(asmall * asmall + b))
+
+
+def _squareplus_parts(x, b):
+    # (x + r) / 2 = max(x, 0) + q with q = b / (2 (r + |x|)): the x < 0 half of x + r cancels.
+    r = _sqrt_x2_plus_b(x, b)
+    den = 2 * (r + jnp.abs(x))
+    q = jnp.where(den > 0, b / jnp.where(den > 0, den, 1), 0)
+    return r, q
+
+
+def _squareplus(x, b):
+    _, q = _squareplus_parts(x, b)
+    return jnp.where(x > 0, x, 0) + q
+
+
+def _squareplus_d(x, b):
+    r, q = _squareplus_parts(x, b)
+    qr = q / jnp.where(r > 0, r, 1)
+    return jnp.where(r > 0, jnp.where(x > 0, 1 - qr, qr), 0.5)
+
+
+_squareplus_d = jax.custom_jvp(_squareplus_d)
+
+
+@_squareplus_d.defjvp
+def _squareplus_d_jvp(primals, tangents):
+    x, b = primals
+    tx, tb = tangents
+    r = _sqrt_x2_plus_b(x, b)
+    rs = jnp.where(r > 0, r, 1)
+    inv3 = ((1 / rs) / rs) / rs  # 1/r^3, underflowing rather than overflowing
+    return _squareplus_d(x, b), tx * (0.5 * b * inv3) - tb * (0.25 * x * inv3)
+
+
+squareplus = register(Activation(
+    name="squareplus",
+    family="smooth",
+    summary="Squareplus: a softplus-like algebraic function.",
+    formula=r"\mathrm{squareplus}(x) = \frac{x + \sqrt{x^2 + b}}{2}",
+    derivative=r"\partial_x = \frac{1}{2}\Bigl(1 + \frac{x}{\sqrt{x^2+b}}\Bigr), \quad "
+               r"\partial_x^2 = \frac{b}{2(x^2+b)^{3/2}}, \quad "
+               r"\partial_b = \frac{1}{4\sqrt{x^2+b}}",
+    params=(Param("b", 4.0, "smoothness b (b = 0 gives relu).", lower=0.0),),
+    fn=_squareplus,
+    tangent=lambda t, x, y, b: t * _squareplus_d(x, b),
+    param_tangents=(lambda tb, x, y, b: tb * (0.25 / _sqrt_x2_plus_b(x, b)),),
+    output_range=(0.0, math.inf),
+    monotonic=True,
+    notes="Written as max(x, 0) + b / (2 (sqrt(x^2 + b) + |x|)): no cancellation for x < 0 "
+          "and no overflow of x^2 (jax.nn's gives inf for |x| > 2e19 in float32).",
+    reference=Reference("J. T. Barron", "Squareplus: A Softplus-Like Algebraic Rectifier",
+                        "arXiv 2021", "2112.11687"),
+    anchors={"jax": "squareplus", "keras": "squareplus"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.squareplus(jnp.array([-1e30, 0.0, 2.0]))
+Array([0.       , 1.       , 2.4142137], dtype=float32)""",
+))
+
+tanh_shrink = register(Activation(
+    name="tanh_shrink",
+    family="smooth",
+    summary="Tanh-shrink: x - tanh(x).",
+    formula=r"\mathrm{tanh\_shrink}(x) = x - \tanh x",
+    derivative=r"\partial_x = \tanh^2 x, \quad \partial_x^2 = 2\tanh x\,\mathrm{sech}^2 x",
+    fn=m.x_minus_tanh,
+    tangent=lambda t, x, y: t * jnp.square(m.tanh(x)),
+    monotonic=True,
+    zero_centered=True,
+    notes="Accurate near 0, where x - tanh x cancels (it is x^3/3 there; torch gives 0 for "
+          "|x| < 1e-4 in float32): a positive series is used for |x| < 2.",
+    reference=Reference("R. Collobert", "Torch7 nn.Tanhshrink", "torch7 documentation, 2011"),
+    anchors={"torch": "tanhshrink", "keras": "tanh_shrink"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.tanh_shrink(jnp.array([-3.0, 1e-3, 2.0]))
+Array([-2.0049467e+00,  3.3333321e-10,  1.0359724e+00], dtype=float32)""",
+))
+
+exponential = register(Activation(
+    name="exponential",
+    family="smooth",
+    summary="The exponential e^x (Keras' ``exponential`` activation).",
+    formula=r"\exp(x) = e^x",
+    derivative=r"\partial_x = e^x",
+    fn=jnp.exp,
+    tangent=lambda t, x, y: t * y,
+    output_range=(0.0, math.inf),
+    monotonic=True,
+    reference=None,
+    anchors={"keras": "exponential"},
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.exponential(jnp.array([-1.0, 0.0, 2.0]))
+Array([0.36787945, 1.        , 7.389056  ], dtype=float32)""",
+))
+
