@@ -54,8 +54,8 @@ def parser():
                         "rows for axis entries)")
     p.add_argument("--dtypes", default="float32,bfloat16", help="comma-separated dtypes")
     p.add_argument("--width", type=int, default=1024, help="row width for axis entries")
-    p.add_argument("--rounds", type=int, default=7, help="interleaved rounds (median taken)")
-    p.add_argument("--min-time", type=float, default=0.05,
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median taken)")
+    p.add_argument("--min-time", type=float, default=0.02,
                    help="seconds per timed batch of calls (the batch size is calibrated)")
     p.add_argument("--no-torch", action="store_true", help="skip torch even if installed")
     p.add_argument("--no-malloc-env", action="store_true",
