@@ -74,7 +74,7 @@ def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     hi = a - b
     bv = a - hi
     av = hi + bv
-    lo = (a - av) - (bv - b)
+    lo = (a - av) + (bv - b)
     return hi, jnp.where(jnp.isfinite(hi), lo, 0)
 
 
@@ -105,9 +105,25 @@ def _softmax(x, axis, where=None):
     return e / jnp.where(s > 0, s, 1)
 
 
+def _centered(t, p, axis):
+    """``t - sum(p * t)`` for weights ``p`` summing to one, without cancellation.
+
+    For a dominant entry (p_i > 1/2, unique) ``t_i - sum(p t)`` cancels; it equals
+    ``sum_{k != i} p_k (t_i - t_k)``, computed as ``t_i * sum(p_o) - sum(p_o * t)`` with
+    ``p_o`` the other weights.  Elsewhere the direct form has no systematic cancellation.
+    """
+    pm = jnp.max(p, axis=axis, keepdims=True)
+    top = (p == pm) & (pm > 0.5)
+    po = jnp.where(top, 0, p)
+    c = jnp.sum(p * t, axis=axis, keepdims=True)
+    rest = (t * jnp.sum(po, axis=axis, keepdims=True)
+            - jnp.sum(po * t, axis=axis, keepdims=True))
+    return jnp.where(top, rest, t - c)
+
+
 def _softmax_tangent(t, y, axis):
     """The softmax JVP ``y * (t - sum(y * t))``: only the output is kept as a residual."""
-    return y * (t - jnp.sum(y * t, axis=axis, keepdims=True))
+    return y * _centered(t, y, axis)
 
 
 def _log_softmax(x, axis, where=None):
@@ -120,8 +136,7 @@ def _log_softmax(x, axis, where=None):
 def _log_softmax_tangent(t, x, y, axis, where=None):
     # Masked entries and empty rows (y = -inf across the row) have zero derivative.
     live = jnp.isfinite(jnp.max(y, axis=axis, keepdims=True)) & _mask(y, where)
-    p = jnp.exp(y)
-    return jnp.where(live, t - jnp.sum(p * t, axis=axis, keepdims=True), 0)
+    return jnp.where(live, _centered(t, jnp.exp(y), axis), 0)
 
 
 def _axis_entry(**kw: Any) -> Activation:

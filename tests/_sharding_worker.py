@@ -1,0 +1,71 @@
+"""Run by tests/test_sharding.py in a subprocess with 8 host devices (XLA_FLAGS must be set
+before jax starts, hence the separate process).
+
+Applies every registry entry (``ja.names()``, default parameters) to an array sharded over a
+2 x 4 device mesh and checks that the value and the gradient equal the unsharded ones; the
+axis-wise entries normalize over the sharded last axis.  Prints one line per failure and exits
+non-zero if there was any.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+import jaxacts as ja
+
+
+def _call(name: str):
+    decl = ja.declaration(name)
+    f = ja.get(name)
+    kw = {}
+    if decl.random:
+        # every aux argument of a random activation other than a mask is its key
+        kw.update({a: jax.random.key(0) for a in decl.aux if a != "where"})
+    if decl.kind == "axis":
+        kw["axis"] = -1
+    return lambda x: f(x, **kw)
+
+
+def _first(y):
+    return y[0] if isinstance(y, tuple) else y
+
+
+def main() -> int:
+    devices = np.array(jax.devices()[:8]).reshape(2, 4)
+    assert devices.size == 8, f"expected 8 devices, got {jax.device_count()}"
+    mesh = Mesh(devices, ("rows", "cols"))
+    sharding = NamedSharding(mesh, P("rows", "cols"))
+    x = np.random.default_rng(0).uniform(-3, 3, (8, 32)).astype(np.float32)
+    xs = jax.device_put(x, sharding)
+    assert len(xs.sharding.device_set) == 8
+    failures = []
+    for name in ja.names():
+        g = _call(name)
+        try:
+            def loss(v, g=g):
+                return jnp.sum(jnp.where(jnp.isfinite(y := _first(g(v))), y, 0))
+
+            f = jax.jit(lambda v, g=g: _first(g(v)))
+            df = jax.jit(jax.grad(loss))
+            want, dwant = f(jnp.asarray(x)), df(jnp.asarray(x))
+            got, dgot = f(xs), df(xs)
+            assert dgot.sharding.is_equivalent_to(sharding, x.ndim), "gradient not sharded"
+            for a, b, what in ((got, want, "value"), (dgot, dwant, "gradient")):
+                np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7,
+                                           equal_nan=True, err_msg=f"{name} {what}")
+        except Exception as e:  # report every entry, not only the first failure
+            failures.append(f"{name}: {type(e).__name__}: {str(e).strip()[:300]}")
+    print(f"checked {len(ja.names())} activations on {jax.device_count()} devices")
+    for line in failures:
+        print("FAIL", line)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
