@@ -121,8 +121,17 @@ class Torch:
         f = (getattr(self.F, name, None) or getattr(self.torch, name, None)) if name else None
         if f is None or case.decl.random:
             return None
+        # torch spells jax.nn's axis as dim and gelu's approximate as a string.
         kw = {("dim" if k == "axis" else k): v for k, v in case.kwargs().items()}
-        kw = C._matching_kwargs(f, kw)
+        if isinstance(kw.get("approximate"), bool):
+            kw["approximate"] = "tanh" if kw["approximate"] else "none"
+        if C._signature_names(f) is not None:
+            kw = C._matching_kwargs(f, kw)
+        else:  # a builtin: try the arguments, fall back to torch's defaults
+            try:
+                f(self.torch.zeros(2, 2), **kw)
+            except (TypeError, RuntimeError):
+                kw = {}
         return lambda x: f(x, **kw)
 
     def tensor(self, x: jax.Array, requires_grad: bool = False) -> Any:
