@@ -63,8 +63,11 @@ __all__ = [
     "Thresholds",
     "activation_stats",
     "capture",
+    "cross_entropy",
+    "default_loss",
     "diagnose",
     "grad_norms",
+    "output_range",
     "summarize",
     "tap",
 ]

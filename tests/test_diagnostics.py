@@ -298,3 +298,28 @@ def test_activation_stats_is_jittable_and_cheap():
     stats = jax.jit(lambda y: dg.activation_stats(y, (0.0, math.inf)))(y)
     assert {k: v.shape for k, v in stats.items()} == {k: () for k in stats}
     assert float(stats["dead"]) == 2 / WIDTH
+
+
+def test_nnx_jit_training_loop_logged():
+    import optax
+
+    model = NNXIdentity(_bias(3))
+    opt = nnx.Optimizer(model, optax.sgd(0.01), wrt=nnx.Param)
+
+    @nnx.jit
+    def step(model, opt):
+        def loss(m):
+            out, stats = dg.capture(lambda m_, x_: m_(x_))(m, X)
+            return dg.cross_entropy(out, Y), stats
+
+        (value, stats), grads = nnx.value_and_grad(loss, has_aux=True)(model)
+        opt.update(model, grads)
+        return value, dg.summarize(stats, grads)
+
+    log = dg.DiagnosticsLog()
+    for i in range(3):
+        value, summary = step(model, opt)
+        log.record(i, summary, loss=value)
+    hist = log.history()
+    assert hist["activations"]["act"]["dead"] == [3 / WIDTH] * 3
+    assert list(hist["grad_norms"]) == ["l1", "l2"]
