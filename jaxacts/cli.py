@@ -309,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("plot", help="plot activations with their first and second derivatives")
     pp.add_argument("names", nargs="+", metavar="NAME")
     pp.add_argument("--out", required=True, help="output file (.png, .svg or .pdf)")
-    pp.add_argument("--xlim", default="-5,5", help="x range LOW,HIGH (default -5,5)")
+    pp.add_argument("--xlim", default="-5,5",
+                    help="x range LOW,HIGH (default -5,5; write --xlim=-3,3 when LOW < 0)")
     pp.add_argument("--derivatives", type=int, choices=(0, 1, 2), default=2,
                     help="how many derivatives to draw (default 2)")
     pp.set_defaults(func=_cmd_plot)
