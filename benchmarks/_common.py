@@ -96,7 +96,7 @@ class Case:
         f = _anchor(jax.nn, self.decl.anchors.get("jax"))
         if f is None or self.decl.random:
             return None
-        kw = _matching_kwargs(f, self.kwargs())
+        kw = matching_kwargs(f, self.kwargs())
         return lambda x: f(x, **kw)
 
     def torch_name(self) -> str | None:
@@ -119,17 +119,17 @@ def _anchor(module: Any, name: str | None) -> Callable[..., Any] | None:
     return getattr(module, name.split("(")[0].strip(), None)
 
 
-def _signature_names(f: Callable[..., Any]) -> set[str] | None:
+def signature_names(f: Callable[..., Any]) -> set[str] | None:
     try:
         return set(inspect.signature(f).parameters)
     except (TypeError, ValueError):
         return None
 
 
-def _matching_kwargs(f: Callable[..., Any], kw: dict[str, Any]) -> dict[str, Any]:
+def matching_kwargs(f: Callable[..., Any], kw: dict[str, Any]) -> dict[str, Any]:
     """The subset of ``kw`` that ``f`` accepts (jaxacts and jax.nn share names and defaults;
     passing them explicitly makes both compute the same thing, e.g. gelu's ``approximate``)."""
-    accepted = _signature_names(f)
+    accepted = signature_names(f)
     if accepted is None:
         return {}
     return {k: v for k, v in kw.items() if k in accepted and v is not None}

@@ -40,10 +40,7 @@ def _statics(name: str) -> list[dict]:
     return list(ref.static_sets) if ref is not None else [{}]
 
 
-def _derivative(f, kw: dict[str, Any], order: int):
-    def g(v):
-        return f(v, **kw)
-
+def _derivative(g, order: int):
     for _ in range(order):
         g = jax.grad(g)
     return jax.jit(jax.vmap(g))
@@ -57,10 +54,8 @@ def errors(case: C.Case, dtype: str, grid_kw: dict[str, int]) -> dict[str, Any]:
     args = {**params, **case.static}
     kinks = kink_points(case.name, params, case.static)
     fi = acc.finfo(dt)
-    impls = {"jaxacts": (C.ja.get(case.name), case.kwargs())}
-    nn = C._anchor(jax.nn, case.decl.anchors.get("jax"))
-    if nn is not None:
-        impls["jax.nn"] = (nn, C._matching_kwargs(nn, case.kwargs()))
+    impls = {"jaxacts": case.jaxacts(), "jax.nn": case.jax_nn()}
+    impls = {k: f for k, f in impls.items() if f is not None}
     out: dict[str, Any] = {k: {"ulp": [None] * 3, "nonfinite": 0} for k in impls}
     base = acc.grid(dt, kinks=kinks, domain=ref.domain, **grid_kw)
     for order, refn in zip(ORDERS, (ref.f, ref.df, ref.d2f), strict=True):
@@ -72,9 +67,9 @@ def errors(case: C.Case, dtype: str, grid_kw: dict[str, int]) -> dict[str, Any]:
         scale = (acc.reference(scale_fn, xs, args, f"{case.name}-scale{order}")[0]
                  if scale_fn else None)
         finite_ref = np.isfinite(hi) & (np.abs(hi) <= float(fi.max))
-        for k, (f, kw) in impls.items():
+        for k, f in impls.items():
             try:
-                got = np.asarray(_derivative(f, kw, order)(jax.numpy.asarray(xs)))
+                got = np.asarray(_derivative(f, order)(jax.numpy.asarray(xs)))
             except Exception as e:  # noqa: BLE001 - e.g. jax.nn without a second derivative
                 out[k]["ulp"][order] = f"error: {type(e).__name__}"
                 continue

@@ -125,8 +125,8 @@ class Torch:
         kw = {("dim" if k == "axis" else k): v for k, v in case.kwargs().items()}
         if isinstance(kw.get("approximate"), bool):
             kw["approximate"] = "tanh" if kw["approximate"] else "none"
-        if C._signature_names(f) is not None:
-            kw = C._matching_kwargs(f, kw)
+        if C.signature_names(f) is not None:
+            kw = C.matching_kwargs(f, kw)
         else:  # a builtin: try the arguments, fall back to torch's defaults
             try:
                 f(self.torch.zeros(2, 2), **kw)
