@@ -1,1 +1,244 @@
-"""adaptive family (declarations are added here)."""
+"""Adaptive activations with learnable shape parameters: ACON-C and Dynamic Tanh.
+
+Each parameter multiplies ``x`` inside an exponential-type function, whose relative condition
+number in the tail is ``|u|``: the product is kept as an exact pair (:func:`_scaled`) so that
+its rounding is not amplified.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from jaxacts._src import math as jm
+from jaxacts._src.registry import Activation, Param, Reference, register
+
+# ---------------------------------------------------------------------------------------------
+# Numerics shared by the learnable families (periodic and rational import them from here).
+# Error-free transformations (Dekker, Knuth): a product or sum as an exact unevaluated pair
+# (hi, lo).  A parameter multiplying x inside exp, sigmoid or sin is rounded before the outer
+# function sees it, and the outer function's condition number (|u| for exp(u) and for sin(u)
+# at large u) amplifies that rounding; keeping the product as a pair removes it.  Operands
+# must stay below finfo.max / 2**(mantissa/2 + 1), where the splitter would overflow.
+
+
+def split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Veltkamp split of ``a`` into two halves whose pairwise products are exact."""
+    c = float(2 ** ((jnp.finfo(a.dtype).nmant + 2) // 2) + 1) * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a * b`` as ``(p, e)`` with ``p + e`` exactly the product (barring under/overflow)."""
+    p = a * b
+    ah, al = split(a)
+    bh, bl = split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a + b`` as ``(s, e)`` with ``s + e`` exactly the sum."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def dw_mul(ah: jax.Array, al: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The double-word ``(ah + al) * b`` as a double-word (relative error about 2**-2p)."""
+    p, e = two_prod(ah, b)
+    return two_sum(p, e + al * b)
+
+
+def expm1_minus_x(x: jax.Array, levels: int = 1) -> jax.Array:
+    """``exp(x) - x - 1`` without cancellation, for |x| <= 0.5 * 2**levels.
+
+    The Taylor series on x / 2**levels, then ``levels`` times the halving identity
+    ``g(2h) = 2 g(h) + (h + g(h))**2``, whose two terms are never of opposite signs.
+    """
+    h = x * (0.5 ** levels)
+    # |h| <= 0.5: the series to h**19/19! is below 2**-53 relative.
+    p = jnp.zeros_like(h)
+    for n in range(19, 1, -1):
+        p = (p + 1.0) * h / n
+    g = p * (h / 1.0)  # sum of h**n / n! for n >= 2
+    for _ in range(levels):
+        e = h + g
+        g = 2.0 * g + e * e
+        h = 2.0 * h
+    return g
+
+
+def expm1(x: jax.Array) -> jax.Array:
+    """``exp(x) - 1`` to about 1 ULP (XLA's CPU expm1 is up to 4 ULP off near 0).
+
+    Beyond |x| = 1, ``exp(x) - 1`` cancels by less than 1.6x.
+    """
+    small = jnp.abs(x) <= 1.0
+    xs = jnp.where(small, x, 0.0)
+    return jnp.where(small, xs + expm1_minus_x(xs), jnp.exp(x) - 1.0)
+
+
+
+# |u| beyond which exp(-|u|) underflows in every dtype: the exact low part no longer matters.
+_SATURATED = 1.0e3
+
+
+def _scaled(a: jax.Array, al: jax.Array | float, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(a + al) * x`` as a pair ``(u, ul)``; ``ul`` is 0 where ``|u|`` saturates."""
+    u = a * x
+    lim = 2.0 ** ((jnp.finfo(x.dtype).maxexp - 16) // 2)
+    ok = (jnp.abs(u) < _SATURATED) & (jnp.abs(x) < lim) & (jnp.abs(a) < lim)
+    xs = jnp.where(ok, x, 0.0)
+    _, ul = two_prod(jnp.where(ok, a, 0.0), xs)
+    return u, jnp.where(ok, ul + al * xs, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dynamic Tanh
+
+
+@jax.custom_jvp
+def _sech2(a: jax.Array, x: jax.Array) -> jax.Array:
+    """sech(a x)**2 from the exact product (its derivative is written below, not traced)."""
+    u, ul = _scaled(a, 0.0, x)
+    s = jnp.sign(u)
+    e = jnp.exp(-2.0 * jnp.abs(u)) * (1.0 - 2.0 * s * ul)
+    return 4.0 * e / ((1.0 + e) * (1.0 + e))
+
+
+@_sech2.defjvp
+def _sech2_jvp(primals, tangents):
+    a, x = primals
+    ta, tx = tangents
+    y = _sech2(a, x)
+    return y, -2.0 * jm.tanh(a * x) * y * (a * tx + x * ta)
+
+
+dyt = register(Activation(
+    name="dyt",
+    family="adaptive",
+    summary="Dynamic Tanh (DyT), the normalization-free replacement for LayerNorm.",
+    formula=r"\mathrm{dyt}(x) = \gamma \tanh(\alpha x) + \beta",
+    derivative=(r"\partial_x = \gamma\alpha\,\mathrm{sech}^2(\alpha x),\quad "
+                r"\partial_\alpha = \gamma x\,\mathrm{sech}^2(\alpha x),\quad "
+                r"\partial_\gamma = \tanh(\alpha x),\quad \partial_\beta = 1"),
+    params=(Param("alpha", 0.5, "input scale (a learnable scalar in the paper; init 0.5)."),
+            Param("gamma", 1.0, "output scale (per channel in the paper; init 1)."),
+            Param("beta", 0.0, "output shift (per channel in the paper; init 0).")),
+    fn=lambda x, a, g, b: g * jm.tanh(a * x) + b,
+    tangent=lambda t, x, y, a, g, b: t * (g * a * _sech2(a, x)),
+    param_tangents=(
+        lambda ta, x, y, a, g, b: ta * (
+            g * jnp.where(jnp.abs(a * x) < _SATURATED, x, 0.0) * _sech2(a, x)),
+        lambda tg, x, y, a, g, b: tg * jm.tanh(a * x),
+        lambda tb, x, y, a, g, b: tb * jnp.ones_like(y),
+    ),
+    output_range=(-1.0, 1.0),
+    monotonic=True,
+    zero_centered=True,
+    notes=("sech^2 is evaluated from the exact product alpha * x, so the derivative keeps its "
+           "relative accuracy in the tails where tanh saturates."),
+    reference=Reference("J. Zhu, X. Chen, K. He, Y. LeCun, Z. Liu",
+                        "Transformers without Normalization", "CVPR 2025", "2503.10622"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.dyt(jnp.array([-2.0, 0.0, 2.0]))
+Array([-0.7615941,  0.       ,  0.7615941], dtype=float32)""",
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# ACON-C
+
+
+def _acon_arg(x, p1, p2, beta):
+    """v = beta (p1 - p2) x as an exact pair, and d = p1 - p2 (rounded)."""
+    d, dl = two_sum(p1, -p2)
+    k, kl = dw_mul(d, dl, beta)
+    v, vl = _scaled(k, kl, x)
+    return d, v, vl
+
+
+def _sig(v, vl):
+    """sigmoid(v + vl) and sigmoid(-(v + vl)) to first order in the tiny ``vl``."""
+    s, sn = jm.sigmoid(v), jm.sigmoid(-v)
+    c = vl * s * sn
+    return s + c, sn - c
+
+
+# q(w) = sigmoid(-w) (1 - w sigmoid(w)) gives every ACON-C derivative.  1 - w sigmoid(w)
+# vanishes at w0 = 1 + W(1/e); with w = w0 + delta and exp(-w0) = w0 - 1 it equals
+# sigmoid(w) ((w0 - 1) expm1(-delta) - delta), whose two terms never have opposite signs.
+_W0, _W0_LO = 1.2784645427610737, 1.0946994183093437e-16
+
+
+def _q(w, wl):
+    """q(w + wl) for a pair w + wl: no cancellation near w0, no inf * 0 in the tails."""
+    w = jnp.where(jnp.abs(w) < _SATURATED, w, jnp.sign(w) * _SATURATED)
+    s, sn = _sig(w, wl)
+    pos = w > 0
+    dh, dl = two_sum(jnp.where(pos, w, _W0), -jnp.asarray(_W0, w.dtype))
+    delta = dh + (dl + (jnp.where(pos, wl, 0.0) - _W0_LO))
+    near = (sn * s) * ((_W0 - 1.0) * expm1(-delta) - delta)
+    return jnp.where(pos, near, sn * (1.0 - w * s))
+
+
+def _acon_q(x, p1, p2, beta):
+    """d = p1 - p2, q(v) and q(-v) for v = beta d x."""
+    d, v, vl = _acon_arg(x, p1, p2, beta)
+    return d, _q(v, vl), _q(-v, -vl)
+
+
+def _acon_c(x, p1, p2, beta):
+    d, v, vl = _acon_arg(x, p1, p2, beta)
+    s, sn = _sig(v, vl)
+    # The slope d sigmoid(v) + p2, as p1 - d sigmoid(-v) for v > 0 (no cancellation there).
+    c = jnp.where(v > 0, p1 - d * sn, d * s + p2)
+    # A zero slope gives 0 even at x = +-inf (SiLU's limit); NaN stays NaN.
+    y = jnp.where(c == 0, 0.0, x * c)
+    return jnp.where(jnp.isnan(x), x, y)
+
+
+def _acon_tangent(t, x, y, p1, p2, beta):
+    d, _, qn = _acon_q(x, p1, p2, beta)
+    return t * (d * qn + p2)
+
+
+def _acon_dbeta(t, x, y, p1, p2, beta):
+    d, v, vl = _acon_arg(x, p1, p2, beta)
+    s, sn = _sig(v, vl)
+    dx = d * jnp.where(jnp.abs(v) < _SATURATED, x, 0.0)
+    return t * (dx * dx * (s * sn))
+
+
+acon_c = register(Activation(
+    name="acon_c",
+    family="adaptive",
+    summary="ACON-C (activate or not), a learnable smooth switch between p1 x and p2 x.",
+    formula=(r"\mathrm{acon\_c}(x) = (p_1 - p_2)\,x\,\sigma(\beta (p_1 - p_2) x) + p_2 x"),
+    derivative=(r"\partial_x = d\,\sigma(v)\,(1 + v\,\sigma(-v)) + p_2,\ "
+                r"\partial_{p_1} = x\,\sigma(v)(1 + v\,\sigma(-v)),\ "
+                r"\partial_{p_2} = x\,\sigma(-v)(1 - v\,\sigma(v)),\ "
+                r"\partial_\beta = (d x)^2 \sigma(v)\sigma(-v),\ "
+                r"d = p_1 - p_2,\ v = \beta d x"),
+    params=(Param("p1", 1.0, "slope for large positive beta*x (per channel in the paper)."),
+            Param("p2", 0.0, "slope for large negative beta*x (per channel in the paper)."),
+            Param("beta", 1.0, "switching factor (0 gives the linear mean; inf a max).")),
+    fn=_acon_c,
+    tangent=_acon_tangent,
+    param_tangents=(
+        lambda t, x, y, p1, p2, beta: t * (x * _acon_q(x, p1, p2, beta)[2]),
+        lambda t, x, y, p1, p2, beta: t * (x * _acon_q(x, p1, p2, beta)[1]),
+        _acon_dbeta,
+    ),
+    output_range=(-0.2784645427610738, math.inf),
+    notes="With the defaults p1=1, p2=0, beta=1 it is SiLU (Swish).",
+    reference=Reference("N. Ma, X. Zhang, M. Liu, J. Sun",
+                        "Activate or Not: Learning Customized Activation", "CVPR 2021",
+                        "2009.04759"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.acon_c(jnp.array([-1.0, 0.0, 2.0]), p1=1.0, p2=0.25, beta=2.0)
+Array([-0.38681915,  0.        ,  1.9288611 ], dtype=float32)""",
+))
