@@ -594,3 +594,26 @@ def test_nnx_parameters_take_sharding_metadata():
         assert var.get_metadata()["out_sharding"] == ("model",)
         assert var[...].sharding.spec == jax.sharding.PartitionSpec("model")
     assert not math.isnan(float(m(jnp.ones((2, 4))).sum()))
+
+
+def test_activation_registered_later_gets_modules(monkeypatch):
+    """A user's activation (registered after import) gets classes in both APIs, and its
+    positive parameter is learned through the softplus constraint."""
+    from jaxacts._src import registry
+    from jaxacts._src.jvp import build
+
+    decl = ja.Activation(
+        name="scaled_tanh_test", family="test", summary="s * tanh(x).", formula="s tanh x",
+        derivative="s (1 - tanh^2 x)",
+        params=(ja.Param("s", 2.0, "scale.", lower=0.0, lower_open=True),),
+        fn=lambda x, s: s * jnp.tanh(x),
+        tangent=lambda t, x, y, s: t * s * (1 - jnp.tanh(x) ** 2),
+        param_tangents=(lambda ts, x, y, s: ts * jnp.tanh(x),))
+    monkeypatch.setitem(registry._REGISTRY, decl.name, (decl, build(decl)))
+    x = jnp.asarray([-1.0, 0.5, 2.0])
+    m = jnx.ScaledTanhTest(learnable=True)
+    assert set(_stored_values(nnx.state(m, nnx.Param))) == {"s_raw"}
+    np.testing.assert_allclose(np.log1p(np.exp(np.asarray(m.s_raw[...]))), 2.0, rtol=1e-6)
+    np.testing.assert_allclose(m(x), 2.0 * np.tanh(np.asarray(x)), rtol=1e-6)
+    lm = jal.ScaledTanhTest(s=0.5)
+    np.testing.assert_allclose(lm.apply({}, x), 0.5 * np.tanh(np.asarray(x)), rtol=1e-6)
