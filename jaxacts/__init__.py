@@ -34,7 +34,16 @@ globals().update(_exports())
 __all__ = sorted([*_API, *_exports()])
 
 
+_SUBMODULES = ("linen", "nnx", "testing", "init", "diagnostics", "plot", "cli")
+
+
 def __getattr__(name: str):
+    # Submodules load lazily (flax and matplotlib stay out of ``import jaxacts``), so that
+    # ``ja.linen.GELU`` and ``ja.nnx.GELU`` work after a plain ``import jaxacts as ja``.
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     # Activations registered after import (users' own, via ``register``) are reachable too.
     try:
         return get(name)
