@@ -287,7 +287,8 @@ def targets(records, refs, configs) -> list[tuple[str, str, str]]:
                 n += 1
                 ok = got <= lim + 1e-9 if op == "<=" else abs(got - lim) < 1e-9
                 if not ok:
-                    bad.append(f"{r['name']} {k} {got:.3g} vs {lim:.3g}")
+                    bad.append(f"{r['name']} {k} {got:.3g} vs {lim:.3g} "
+                               f"({(got - lim) * 1024:+.0f} KiB)")
         status = "not measured" if not n else ("met" if not bad else "not met")
         detail = f"{n - len(bad)}/{n} met" + (f"; {'; '.join(bad[:12])}" if bad else "")
         if missing:
