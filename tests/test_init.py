@@ -110,7 +110,7 @@ def test_initializer_variance(name, want_var):
     assert float(jnp.var(w)) * fan_in == pytest.approx(want_var, rel=0.02)
 
 
-@pytest.mark.parametrize("name", ["relu", "tanh", "gelu", "selu"])
+@pytest.mark.parametrize("name", ["relu", "tanh", "silu", "selu"])
 def test_initializer_keeps_second_moment(name):
     x = jax.random.normal(jax.random.key(1), (4000, 512))
     w = init.initializer_for(name)(jax.random.key(2), (512, 512))
@@ -123,6 +123,6 @@ def test_initializer_as_flax_kernel_init():
 
     layer = nnx.Linear(8, 4, kernel_init=init.initializer_for("selu"), rngs=nnx.Rngs(0))
     assert layer.kernel.value.shape == (8, 4)
-    dense = linen.Dense(4, kernel_init=init.initializer_for("gelu"))
+    dense = linen.Dense(4, kernel_init=init.initializer_for("elu"))
     params = dense.init(jax.random.key(0), jnp.ones((1, 8)))
     assert params["params"]["kernel"].shape == (8, 4)
