@@ -59,9 +59,9 @@ TORCH_NOTES: dict[str, str] = {
     "leaky_relu": "Same value: sqrt(2 / (1 + a^2)) is the second-moment gain of leaky ReLU.",
     "identity": "Same value.",
     "linear": "Same value.",
-    "tanh": ("torch's 5/3 is a fixed heuristic, larger than the second-moment gain 1.5925: "
-             "it compensates for tanh's contraction over many layers rather than matching "
-             "the second moment after one layer."),
+    "tanh": ("torch's 5/3 is a fixed recommended value, not derived from the second moment; "
+             "it is 4.7% larger than the second-moment gain 1.5925, so a deep tanh stack "
+             "initialized with it grows its pre-activation variance slightly per layer."),
     "sigmoid": ("torch gives 1; the second-moment gain is 1.8462 because E[sigmoid(z)^2] = "
                 "0.2934 (sigmoid's outputs are positive with mean 1/2, so the second moment "
                 "is dominated by the mean)."),
