@@ -410,10 +410,12 @@ def _findings(layers: Sequence[LayerStats], norms: Mapping[str, float],
         worst = max(norms, key=lambda k: norms[k] if math.isfinite(norms[k]) else math.inf)
         add("exploding gradients",
             f"the gradient norm of {worst} is {norms[worst]:.3g} (limit {th.exploding_abs:g}).")
-    dead = [s for s in layers if s.dead >= th.dead]
-    for s in dead:
-        add("dying units", f"{s.dead:.0%} of the units of {s.name} output zero for the whole "
-                           "batch.")
+    def per_layer(attr: str, limit: float) -> str:
+        return ", ".join(f"{getattr(s, attr):.0%} in {s.name}" for s in layers
+                         if getattr(s, attr) >= limit)
+
+    if dead := per_layer("dead", th.dead):
+        add("dying units", f"units output zero for the whole batch: {dead}.")
     # Dead units zero the gradients below them: that is dying, not vanishing, so say it once.
     if not found and vals.size:
         lo, hi = float(vals.min()), float(vals.max())
@@ -422,10 +424,9 @@ def _findings(layers: Sequence[LayerStats], norms: Mapping[str, float],
             add("vanishing gradients",
                 f"the gradient norm of {small} is {lo:.3g}, {lo / hi if hi else 0:.1e} times "
                 "the largest.")
-    for s in layers:
-        if s.saturated >= th.saturated:
-            add("saturated units", f"{s.saturated:.0%} of the units of {s.name} stay at a bound "
-                                   "of the activation's range for the whole batch.")
+    if saturated := per_layer("saturated", th.saturated):
+        add("saturated units", "units stay at a bound of the activation's range for the whole "
+                               f"batch: {saturated}.")
     return found
 
 
