@@ -21,8 +21,8 @@ kink), and runs:
 
 Error rule: the error of a result against the float64 expectation ``e`` is counted in ULPs of
 the tested dtype at ``|e|`` (at least the smallest normal number). Near a zero of the expected
-quantity (a sign change within ``max(|x|, 1)/16`` of ``x``, not crossing 0), the ULP is taken at
-the largest ``|e|`` in that window instead: the scale of the terms that cancel there.
+quantity (a sign change within ``max(|x|, 1)/8`` of ``x``, not crossing 0), the ULP is taken at
+the largest ``|e|`` within four times that distance: the scale of the terms that cancel there.
 
 Example:
 
@@ -348,7 +348,7 @@ def _cancel_scale(fn: Callable, x: np.ndarray, want: np.ndarray) -> np.ndarray:
         raise ValueError("_cancel_scale: finite inputs only")
     # a sign change within w (never across 0, where f(x) ~ c x needs no relaxation) marks a
     # zero; the terms that cancel there are as large as |fn| a few w away
-    w = np.where(a < 0.125, a / 2, np.maximum(a, 1.0) / 16)
+    w = np.where(a < 0.25, a / 2, np.maximum(a, 1.0) / 8)
     k = np.array([-4, -2, -1, 1, 2, 4])[:, None]
     with np.errstate(over="ignore"):
         v = _eval64(fn, (xf + k * w).ravel()).reshape(len(k), -1)
