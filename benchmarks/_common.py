@@ -66,6 +66,9 @@ class Case:
     name: str
     static: dict[str, Any]
     decl: Any
+    # Random entries get a fixed PRNG key (their training-mode path); without one they run
+    # their deterministic path (rrelu's mean slope), the one the mpmath references describe.
+    with_key: bool = True
 
     @property
     def label(self) -> str:
@@ -83,7 +86,7 @@ class Case:
                               if p.default is not None}
         kw.update({s.name: s.default for s in self.decl.static})
         kw.update(self.static)
-        if self.decl.random:
+        if self.decl.random and self.with_key:
             kw[_key_arg(self.decl)] = jax.random.key(0)
         return kw
 
@@ -136,7 +139,7 @@ def matching_kwargs(f: Callable[..., Any], kw: dict[str, Any]) -> dict[str, Any]
 
 
 def cases(only: Iterable[str] | None = None, statics: Callable[[str], Sequence[dict]] | None
-          = None) -> list[Case]:
+          = None, with_key: bool = True) -> list[Case]:
     """One :class:`Case` per registry entry (per static setting when ``statics`` gives them),
     in registration order, restricted to the names in ``only`` if given."""
     wanted = None if only is None else {ja.declaration(n).name for n in only}
@@ -145,7 +148,7 @@ def cases(only: Iterable[str] | None = None, statics: Callable[[str], Sequence[d
         if wanted is not None and n not in wanted:
             continue
         for st in (statics(n) if statics else ({},)):
-            out.append(Case(n, dict(st), ja.declaration(n)))
+            out.append(Case(n, dict(st), ja.declaration(n), with_key))
     return out
 
 

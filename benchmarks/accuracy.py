@@ -107,7 +107,7 @@ def parser():
 def run(args) -> list[dict[str, Any]]:
     grid_kw = {"dense": 21, "logn": 8} if args.quick else {}
     records = []
-    for case in C.cases(C.parse_names(args.only), statics=_statics):
+    for case in C.cases(C.parse_names(args.only), statics=_statics, with_key=False):
         for dtype in args.dtypes.split(","):
             rec: dict[str, Any] = {"name": case.label, "dtype": dtype}
             if case.name not in REFS:
