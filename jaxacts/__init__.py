@@ -31,19 +31,22 @@ def _exports() -> dict:
 
 
 globals().update(_exports())
-__all__ = sorted([*_API, *_exports()])
+__all__ = sorted([*_API, *_exports(), "initializer_for", "gain"])
 
 
 _SUBMODULES = ("linen", "nnx", "testing", "init", "diagnostics", "plot", "cli")
+_FROM_INIT = ("initializer_for", "gain")
 
 
 def __getattr__(name: str):
     # Submodules load lazily (flax and matplotlib stay out of ``import jaxacts``), so that
     # ``ja.linen.GELU`` and ``ja.nnx.GELU`` work after a plain ``import jaxacts as ja``.
-    if name in _SUBMODULES:
-        import importlib
+    import importlib
 
+    if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _FROM_INIT:
+        return getattr(importlib.import_module(f"{__name__}.init"), name)
     # Activations registered after import (users' own, via ``register``) are reachable too.
     try:
         return get(name)
