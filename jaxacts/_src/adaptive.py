@@ -1,4 +1,4 @@
-"""Adaptive activations with learnable shape parameters: ACON-C and Dynamic Tanh.
+"""Adaptive activations with learnable shape parameters: ACON-C, Dynamic Tanh and xIELU.
 
 Each parameter multiplies ``x`` inside an exponential-type function, whose relative condition
 number in the tail is ``|u|``: the product is kept as an exact pair (:func:`_scaled`) so that
@@ -11,9 +11,10 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxacts._src import math as jm
-from jaxacts._src.registry import Activation, Param, Reference, register
+from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 # ---------------------------------------------------------------------------------------------
 # Numerics shared by the learnable families (periodic and rational import them from here).
@@ -80,6 +81,17 @@ def expm1(x: jax.Array) -> jax.Array:
     xs = jnp.where(small, x, 0.0)
     return jnp.where(small, xs + expm1_minus_x(xs), jnp.exp(x) - 1.0)
 
+
+
+def opaque(x: jax.Array, *params: jax.Array) -> tuple[jax.Array, ...]:
+    """The parameters made to depend on ``x`` (NaN where ``x`` is NaN, else unchanged).
+
+    Under an enclosing ``jit`` the parameters are often compile-time constants, and XLA then
+    refactors the branches around them (hoisting a constant factor out of a select), which
+    changes the rounding: eager and jit would differ by an ULP.  XLA removes
+    ``optimization_barrier`` before those passes; a dependence on ``x`` it cannot fold.
+    """
+    return tuple(jnp.where(jnp.isnan(x), x, p) for p in params)
 
 
 # |u| beyond which exp(-|u|) underflows in every dtype: the exact low part no longer matters.
@@ -241,4 +253,104 @@ acon_c = register(Activation(
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.acon_c(jnp.array([-1.0, 0.0, 2.0]), p1=1.0, p2=0.25, beta=2.0)
 Array([-0.38681915,  0.        ,  1.9288611 ], dtype=float32)""",
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# xIELU
+
+
+def _xielu_neg(x, an, b):
+    """The x <= eps branch, an (expm1(x) - x) + b x, without cancellation inside the bracket."""
+    near = x > -2.0
+    xn = jnp.where(near, x, -2.0)
+    xf = jnp.where(near, -2.0, x)
+    return jnp.where(near, an * expm1_minus_x(xn, levels=2) + b * xn,
+                     an * expm1(xf) + (b - an) * xf)
+
+
+def _xielu(x, ap, an, b, eps):
+    ap, an, b, eps = opaque(x, ap, an, b, eps)
+    pos = x > 0
+    xp = jnp.where(pos, x, 0.0)
+    xn = jnp.where(x <= eps, x, eps)
+    return jnp.where(pos, xp * (ap * xp + b),
+                     jnp.where(x <= eps, _xielu_neg(xn, an, b), an * _clamped(x, eps) + b * x))
+
+
+def _clamped(x, eps):
+    # expm1(eps) - x for eps <= x <= 0, exact where x is close to eps.  The barrier stops
+    # XLA from reassociating a constant eps into (eps + g) - x, which cancels.
+    return jax.lax.optimization_barrier(eps - x) + expm1_minus_x(eps)
+
+
+def _xielu_tangent(t, x, y, ap, an, b, eps):
+    xn = jnp.where(x < eps, x, eps)
+    d = jnp.where(x > 0, 2.0 * ap * x + b, jnp.where(x < eps, an * expm1(xn) + b, b - an))
+    # NaN in, NaN out, without the generic guard (whose transpose multiplies 0 by an
+    # infinite f' at the top of the float range).
+    return t * jnp.where(jnp.isnan(x), x, d)
+
+
+def _validate_xielu(x, ap, an, b, eps):
+    if not any(isinstance(v, jax.core.Tracer) for v in (an, b)):
+        if np.any(np.asarray(an) <= np.asarray(b)):
+            raise ValueError(f"xielu: alpha_n must be greater than beta (the paper's "
+                             f"alpha_n = beta + softplus(.)); got alpha_n={an}, beta={b}")
+
+
+xielu = register(Activation(
+    name="xielu",
+    family="adaptive",
+    summary="xIELU, the expanded integral of the ELU (the activation of Apertus).",
+    formula=(r"\mathrm{xielu}(x) = \alpha_p x^2 + \beta x \text{ if } x > 0 \text{ else } "
+             r"\alpha_n(\mathrm{expm1}(\min(x, \epsilon)) - x) + \beta x"),
+    derivative=(r"\partial_x = 2\alpha_p x + \beta\ (x > 0),\ \beta - \alpha_n\ "
+                r"(\epsilon \le x \le 0),\ \alpha_n \mathrm{expm1}(x) + \beta\ (x < \epsilon);"
+                r"\ \partial_{\alpha_p} = x^2\ (x>0),\ "
+                r"\partial_{\alpha_n} = \mathrm{expm1}(\min(x,\epsilon)) - x\ (x \le 0),\ "
+                r"\partial_\beta = x,\ \partial_\epsilon = \alpha_n e^\epsilon\ "
+                r"(\epsilon \le x \le 0)"),
+    params=(Param("alpha_p", 0.8, "curvature of the positive part (softplus(a_p) in the "
+                  "paper; init 0.8).", lower=0.0, lower_open=True),
+            Param("alpha_n", 0.8, "scale of the negative part (beta + softplus(a_n) in the "
+                  "paper; init 0.8); must exceed beta.", lower=0.0, lower_open=True),
+            Param("beta", 0.5, "linear coefficient (fixed to 0.5 in the paper)."),
+            Param("eps", -2.0 ** -20, "clamp of the exponential's argument: the reference "
+                  "implementation's -1e-6 rounded to -2**-20 (about -9.5e-7), which every "
+                  "dtype represents, so the kink is where the dtype says; 0 gives the exact "
+                  "C^1 form.", upper=0.0,
+                  learnable=False)),
+    fn=_xielu,
+    tangent=_xielu_tangent,
+    param_tangents=(
+        lambda t, x, y, ap, an, b, eps: t * jnp.where(x > 0, x * x, 0.0),
+        lambda t, x, y, ap, an, b, eps: t * jnp.where(
+            x > 0, 0.0, jnp.where(x <= eps, _xielu_neg(jnp.where(x <= eps, x, eps), 1.0, 0.0),
+                                  _clamped(x, eps))),
+        lambda t, x, y, ap, an, b, eps: t * x,
+        lambda t, x, y, ap, an, b, eps: t * jnp.where(
+            (x > 0) | (x < eps), 0.0, an * jnp.exp(eps)),
+    ),
+    kinks=(
+        Kink(lambda eps=-2.0 ** -20, **_: eps, lambda beta=0.5, alpha_n=0.8, **_: beta - alpha_n,
+             "On [eps, 0] the function is linear (the clamp of the reference "
+             "implementation); the derivative there, beta - alpha_n, is used at both ends."),
+        Kink(0.0, lambda beta=0.5, alpha_n=0.8, **_: beta - alpha_n,
+             "The value jumps by alpha_n expm1(eps) (about -7.6e-7) at 0 unless eps = 0."),
+    ),
+    output_range=(-0.20575121972355087, math.inf),
+    smoothness=-1,
+    validate=_validate_xielu,
+    nan_guard=False,
+    notes=("Follows the reference implementation (Apertus, HF transformers; eps rounded to "
+           "-2**-20): with eps < 0 the function is linear on [eps, 0] and jumps by "
+           "alpha_n expm1(eps) at 0. "
+           "expm1(x) - x is evaluated without cancellation near 0."),
+    reference=Reference("A. H. Huang, I. Schlag",
+                        "Deriving Activation Functions Using Integration", "",
+                        "2411.13010"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.xielu(jnp.array([-1.0, 0.0, 2.0]))
+Array([-2.0569643e-01, -7.6293912e-07,  4.1999998e+00], dtype=float32)""",
 ))

@@ -1,4 +1,4 @@
-"""References for the adaptive family (ACON-C, DyT), written from the papers."""
+"""References for the adaptive family (ACON-C, DyT, xIELU), written from the papers."""
 
 import mpmath as mp
 
@@ -13,6 +13,35 @@ def _acon(x, p1, p2, beta):
     d = p1 - p2
     v = beta * d * x
     return d, v, sigmoid(v), sigmoid(-v)
+
+
+def _expm1_minus(u, x):
+    """expm1(u) - x, with enough extra digits that the cancellation near 0 costs nothing."""
+    extra = int(-2 * mp.log10(abs(x))) if 0 < abs(x) < 1 else 0
+    with mp.workdps(mp.mp.dps + extra + 10):
+        return +(mp.expm1(u) - x)
+
+
+def _xielu_f(x, alpha_p, alpha_n, beta, eps):
+    if x > 0:
+        return alpha_p * x * x + beta * x
+    return alpha_n * _expm1_minus(min(x, eps), x) + beta * x
+
+
+def _xielu_df(x, alpha_p, alpha_n, beta, eps):
+    if x > 0:
+        return 2 * alpha_p * x + beta
+    if x > eps:
+        return beta - alpha_n
+    return alpha_n * mp.expm1(x) + beta
+
+
+def _xielu_d2f(x, alpha_p, alpha_n, beta, eps):
+    if x > 0:
+        return 2 * alpha_p
+    if x > eps:
+        return mp.mpf(0)
+    return alpha_n * mp.exp(x)
 
 
 REFS = {
@@ -54,5 +83,24 @@ REFS = {
             d * d * beta * s * sn) * (2 + abs(v * mp.tanh(v / 2))))(*_acon(x, p1, p2, beta)),
         param_sets=({"p1": 1.5, "p2": 0.25, "beta": 2.0},
                     {"p1": -0.5, "p2": 0.75, "beta": 0.5}),
+    ),
+    "xielu": Ref(
+        f=_xielu_f,
+        df=_xielu_df,
+        d2f=_xielu_d2f,
+        dparams={
+            "alpha_p": lambda x, alpha_p, alpha_n, beta, eps: x * x if x > 0 else mp.mpf(0),
+            "alpha_n": lambda x, alpha_p, alpha_n, beta, eps: (
+                mp.mpf(0) if x > 0 else _expm1_minus(min(x, eps), x)),
+            "beta": lambda x, alpha_p, alpha_n, beta, eps: x,
+            "eps": lambda x, alpha_p, alpha_n, beta, eps: (
+                alpha_n * mp.exp(eps) if eps < x <= 0 else mp.mpf(0)),
+        },
+        # The negative branch has a zero (near x = -2.45 by default) where
+        # alpha_n (expm1(x) - x) cancels beta x, and f' one where alpha_n expm1(x) cancels beta.
+        scale_f=lambda x, alpha_p, alpha_n, beta, eps: abs(beta * x),
+        scale_df=lambda x, alpha_p, alpha_n, beta, eps: abs(beta),
+        param_sets=({"alpha_p": 1.5, "alpha_n": 1.25, "beta": 0.25, "eps": 0.0},
+                    {"alpha_p": 0.25, "alpha_n": 2.0, "beta": 0.5, "eps": -2.0 ** -10}),
     ),
 }
