@@ -1,1 +1,226 @@
-"""periodic family (declarations are added here)."""
+"""Periodic activations: Snake and SnakeBeta.
+
+Both evaluate ``sin(a x + m pi/4)`` where ``a x`` is a product of two floats.  Rounding the
+product first would cost ``|a x|`` ULPs (the condition number of sin at large arguments), so the
+product is kept exact (:func:`two_prod`) and reduced modulo pi/2 against a three-part pi/2
+(Cody-Waite); the reduced argument is a double word, and sin/cos of it come from short Taylor
+series around 0 with the leading terms exact.  The reduction is exact while
+``|a x| <= 2**(nmant // 2 + 8)`` (2**19 in float32, 2**34 in float64); beyond that XLA's own
+``sin`` of the rounded product is used (Payne-Hanek reduction is out of scope), which is finite
+but not accurate to the ULP.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxacts._src.adaptive import opaque, two_prod, two_sum
+from jaxacts._src.registry import Activation, Param, Reference, register
+
+# pi/2 to 52 digits: enough for three parts in float64 (3 * 53 bits).
+_PIO2 = Fraction("1.570796326794896619231321691639751442098584699687552910487")
+
+
+@functools.cache
+def _parts(dtype: np.dtype, value: Fraction = _PIO2, n: int = 3) -> tuple[float, ...]:
+    """``value`` as ``n`` floats of ``dtype`` (greedy), summing to it within 2**(-n*nmant)."""
+    out, rem = [], value
+    for _ in range(n):
+        c = np.asarray(float(rem), dtype=dtype)
+        out.append(float(c))
+        rem -= Fraction(float(c))
+    return tuple(out)
+
+
+def _reduce_max(dtype) -> float:
+    return 2.0 ** (jnp.finfo(dtype).nmant // 2 + 8)
+
+
+def _taylor(z: jax.Array, first: int, step_sign: float, nterms: int) -> jax.Array:
+    """sum_j (-1)**j z**j / (first + 2j)! * first!: the tail of sin/cos after the exact terms."""
+    acc = jnp.zeros_like(z)
+    for j in range(nterms, 0, -1):
+        n = first + 2 * j
+        acc = (1.0 + acc) * (step_sign * z / ((n - 1) * n))
+    return acc
+
+
+def _sincos_reduced(rh, rl):
+    """sin and cos of the double word ``rh + rl`` (|rh| <= pi/4), each as a double word."""
+    nt = 6 if jnp.finfo(rh.dtype).nmant < 30 else 10
+    sq, sqe = two_prod(rh, rh)
+    # sin r = r + r**3 (-1/6 + ...); the correction is below 0.1 |r|, so its rounding is tiny.
+    ts = rh * sq * (-1.0 / 6.0) * (1.0 + _taylor(sq, 3, -1.0, nt))
+    s_hi, s_lo = two_sum(rh, ts + rl)
+    # cos r = 1 - r**2/2 + r**4 (1/24 - ...), with r**2 / 2 exact.
+    # An opaque 1: XLA folds (1 + b) - 1 into b, which would lose two_sum's error term.
+    c_hi, c_lo = two_sum(opaque(rh, 1.0)[0], -0.5 * sq)
+    tc = sq * sq * (1.0 / 24.0) * (1.0 + _taylor(sq, 4, -1.0, nt))
+    c_lo = c_lo + ((tc - 0.5 * sqe) - rh * rl)
+    c_hi, c_lo = two_sum(c_hi, c_lo)
+    return s_hi, s_lo, c_hi, c_lo
+
+
+def sin_dw(a: jax.Array, x: jax.Array, m: int = 0):
+    """``sin(a x + m pi/4)`` as a double word ``(hi, lo)`` from the exact product ``a x``.
+
+    Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, XLA's
+    ``sin`` of the rounded argument (finite for finite x, NaN at +-inf).
+    """
+    dt = x.dtype
+    c0, c1, c2 = opaque(x, *_parts(np.dtype(dt)))
+    lim = _reduce_max(dt)
+    p = a * x
+    ok = jnp.abs(p) <= lim
+    pa, xa = jnp.where(ok, a, 0.0), jnp.where(ok, x, 0.0)
+    p, e = two_prod(pa, xa)
+    # Veltkamp halves of operands below tiny * 2**nmant are subnormal (flushed to 0), which
+    # breaks two_prod; there the rounded product alone is used (sin(p) = p to the ULP).
+    fi = jnp.finfo(dt)
+    low = float(fi.tiny) * 2.0 ** (fi.nmant + 2)
+    e = jnp.where((jnp.abs(pa) < low) | (jnp.abs(xa) < low), 0.0, e)
+    if m % 2:
+        q4 = opaque(x, *_parts(np.dtype(dt), _PIO2 / 2, 2))
+        p, e2 = two_sum(p, q4[0])
+        e = e + (e2 + q4[1])
+    k = jnp.round(p * (2.0 / math.pi))
+    q0, q0e = two_prod(k, c0)
+    q1, q1e = two_prod(k, c1)
+    d = p - q0  # exact: q0 is within a factor 2 of p (or 0)
+    rh, rl = two_sum(d, -q1)
+    rl = rl + (((e - q0e) - q1e) - k * c2)
+    rh, rl = two_sum(rh, rl)
+    s_hi, s_lo, c_hi, c_lo = _sincos_reduced(rh, rl)
+    quad = (k.astype(jnp.int32) + m // 2) % 4
+    hi = jnp.select([quad == 0, quad == 1, quad == 2], [s_hi, c_hi, -s_hi], -c_hi)
+    lo = jnp.select([quad == 0, quad == 1, quad == 2], [s_lo, c_lo, -s_lo], -c_lo)
+    far = jnp.sin(a * x + m * (math.pi / 4))
+    return jnp.where(ok, hi, far), jnp.where(ok, lo, 0.0)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def sin_ax(a: jax.Array, x: jax.Array, m: int = 0) -> jax.Array:
+    """``sin(a x + m pi/4)`` from the exact product; differentiable to any order."""
+    hi, lo = sin_dw(a, x, m)
+    return hi + lo
+
+
+@sin_ax.defjvp
+def _sin_ax_jvp(m, primals, tangents):
+    a, x = primals
+    ta, tx = tangents
+    return sin_ax(a, x, m), sin_ax(a, x, m + 2) * (a * tx + x * ta)
+
+
+def _snake_beta(x, alpha, beta):
+    # sin**2 / beta as s * (s / beta): no overflow or 0/0 for tiny beta.
+    s = sin_ax(*opaque(x, alpha), x)
+    y = x + s * (s / beta)
+    return jnp.where(jnp.isinf(x), x, y)
+
+
+def _snake_tangent(t, x, y, alpha, *_):
+    # 1 + sin(2 a x) = 2 sin(a x + pi/4)**2: no cancellation near the zeros of f'.
+    s = sin_ax(alpha, x, 1)
+    return t * (2.0 * s * s)
+
+
+def _snake(x, a):
+    return _snake_beta(x, a, a)
+
+
+def _snake_da(t, x, y, a):
+    """d/da of sin(a x)**2 / a = (s/a) (2 x cos(a x) - s/a), the bracket in double words.
+
+    The bracket vanishes where tan(a x) = 2 a x; computed from the double-word sin and cos it
+    keeps its relative accuracy there.
+    """
+    a = opaque(x, a)[0]
+    s_hi, s_lo = sin_dw(a, x, 0)
+    c_hi, c_lo = sin_dw(a, x, 2)
+    q = s_hi / a
+    ph, pl = two_prod(q, a)
+    ql = ((s_hi - ph) - pl + s_lo) / a  # s/a = q + ql
+    # Where u**2 / 6 is below half an ULP, s/a = x (sin(u) may have underflowed).
+    small = jnp.abs(a * x) < 2.0 ** -(jnp.finfo(x.dtype).nmant // 2 + 1)
+    q, ql = jnp.where(small, x, q), jnp.where(small, 0.0, ql)
+    x2 = 2.0 * x
+    u, ue = two_prod(c_hi, x2)
+    bh, bl = two_sum(u, -q)
+    bracket = bh + (bl + (ue + c_lo * x2 - ql))
+    return t * ((q + ql) * bracket)
+
+
+_SIN_NOTE = (
+    "sin(a x) is computed from the exact product a x, reduced modulo pi/2 with a three-part "
+    "pi/2, so it stays accurate for large arguments while |a x| <= 2**19 (float32, and the "
+    "16-bit types, computed in float32) or 2**34 (float64).  Beyond that the argument is "
+    "rounded and XLA's sin is used: finite, but not ULP-accurate (a Payne-Hanek reduction "
+    "would be needed); this is a known limit.  ")
+
+snake = register(Activation(
+    name="snake",
+    family="periodic",
+    summary="Snake, x + sin^2(a x) / a: a periodic inductive bias that stays monotone-ish.",
+    formula=r"\mathrm{snake}(x) = x + \frac{\sin^2(a x)}{a}",
+    derivative=(r"\partial_x = 1 + \sin(2ax) = 2\sin^2(ax + \pi/4),\quad "
+                r"\partial_a = \frac{x\sin(2ax)}{a} - \frac{\sin^2(ax)}{a^2}"),
+    params=(Param("a", 1.0, "frequency (per channel in practice; init 1).", lower=0.0,
+                  lower_open=True),),
+    fn=_snake,
+    tangent=_snake_tangent,
+    param_tangents=(_snake_da,),
+    output_range=(-math.inf, math.inf),
+    monotonic=True,
+    notes=(_SIN_NOTE + "At x = +-inf the value is +-inf (its limit); the derivatives "
+           "oscillate and have no limit there, so they are NaN.  The derivative is evaluated "
+           "as 2 sin^2(a x + pi/4), exact near its zeros."),
+    reference=Reference("L. Ziyin, T. Hartwig, M. Ueda",
+                        "Neural Networks Fail to Learn Periodic Functions and How to Fix It",
+                        "NeurIPS 2020", "2006.08195"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.snake(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.29192662,  0.        ,  2.8268218 ], dtype=float32)""",
+))
+
+
+snake_beta = register(Activation(
+    name="snake_beta",
+    family="periodic",
+    summary="SnakeBeta (BigVGAN), x + sin^2(alpha x) / beta with separate frequency and scale.",
+    formula=r"\mathrm{snake\_beta}(x) = x + \frac{\sin^2(\alpha x)}{\beta}",
+    derivative=(r"\partial_x = 1 + \frac{\alpha}{\beta}\sin(2\alpha x),\quad "
+                r"\partial_\alpha = \frac{x\sin(2\alpha x)}{\beta},\quad "
+                r"\partial_\beta = -\frac{\sin^2(\alpha x)}{\beta^2}"),
+    params=(Param("alpha", 1.0, "frequency (per channel in BigVGAN).", lower=0.0,
+                  lower_open=True),
+            Param("beta", 1.0, "magnitude divisor (per channel in BigVGAN).", lower=0.0,
+                  lower_open=True)),
+    fn=_snake_beta,
+    # sin(2 alpha x) from the exact product (2 alpha) x, so that its derivative is accurate.
+    tangent=lambda t, x, y, alpha, beta: t * (
+        1.0 + (alpha / beta) * sin_ax(2.0 * alpha, x, 0)),
+    param_tangents=(
+        lambda t, x, y, alpha, beta: t * ((x / beta) * sin_ax(2.0 * alpha, x, 0)),
+        lambda t, x, y, alpha, beta: t * -jnp.square(sin_ax(alpha, x, 0) / beta),
+    ),
+    output_range=(-math.inf, math.inf),
+    notes=(_SIN_NOTE + "BigVGAN learns log(alpha) and log(beta) (``alpha_logscale``); that "
+           "reparametrization belongs to the module (pass ``exp`` of the learned values), "
+           "not to this function.  At x = +-inf the value is +-inf; the derivatives have no "
+           "limit there (NaN).  1 + (alpha/beta) sin(2 alpha x) cancels where alpha = beta; "
+           "use ``snake`` for that case, which evaluates it without cancellation."),
+    reference=Reference("S. Lee, W. Ping, B. Ginsburg, B. Catanzaro, S. Yoon",
+                        "BigVGAN: A Universal Neural Vocoder with Large-Scale Training",
+                        "ICLR 2023", "2206.04658"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.snake_beta(jnp.array([-1.0, 0.0, 2.0]), alpha=1.0, beta=2.0)
+Array([-0.6459633,  0.       ,  2.413411 ], dtype=float32)""",
+))
+
