@@ -259,6 +259,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"--hidden must be comma-separated widths, got {args.hidden!r}") from None
     if any(h < 1 for h in hidden) or args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         raise UsageError("--hidden widths, --epochs and --batch-size must be >= 1 and --lr > 0")
+    if args.out is None:  # the default: save the curves when matplotlib is there
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is not None:
+            args.out = "compare.png"
+        else:
+            print("note: matplotlib is not installed, so no curves are saved "
+                  "(pip install 'jaxacts[plots]')", file=sys.stderr)
     if args.out:
         _check_out(args.out)
         from jaxacts.plot import _figure
@@ -343,7 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     mp.add_argument("--lr", type=float, default=1e-3)
     mp.add_argument("--hidden", default="64,64", help="hidden widths (default 64,64)")
     mp.add_argument("--seed", type=int, default=0, help="seed (initialization, split, order)")
-    mp.add_argument("--out", help="save the training curves (.png, .svg or .pdf)")
+    mp.add_argument("--out", help="where to save the training curves (.png, .svg or .pdf; "
+                    "default compare.png when matplotlib is installed; '' for none)")
     mp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     mp.set_defaults(func=_cmd_compare)
     return p

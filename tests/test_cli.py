@@ -111,7 +111,8 @@ def test_compare_tiny_budget(capsys, tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_compare_csv_dataset_is_deterministic(capsys, tmp_path):
+def test_compare_csv_dataset_is_deterministic(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default --out writes compare.png in the working directory
     rng = np.random.default_rng(0)
     X = rng.standard_normal((120, 3))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
@@ -127,3 +128,4 @@ def test_compare_csv_dataset_is_deterministic(capsys, tmp_path):
         row = text.splitlines()[2].split()
         tables.append((row[0], row[1], row[2]))
     assert tables[0] == tables[1]
+    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"  # curves saved by default
