@@ -28,7 +28,8 @@ class AxisRef:
     value_tol: ULP of the output (or of ``scale`` where given) allowed for the value.
     scale: optional ``scale(row, **kw) -> row`` of the magnitude of the terms that cancel.
     smooth: whether the map is smooth (second derivatives are checked).
-    masked: whether it takes a ``where`` mask; ``empty``: its output for an empty row.
+    masked: whether it takes a ``where`` mask; ``empty``: its output for an empty row;
+      ``void``: the entry that leaves nothing to normalize (-inf; softmin: +inf).
     random: whether it draws Gumbel noise (the reference then takes ``noise=``).
     """
 
@@ -41,6 +42,7 @@ class AxisRef:
     smooth: bool = True
     masked: bool = False
     empty: float = 0.0
+    void: float = -float("inf")
     random: bool = False
 
 
@@ -176,7 +178,8 @@ AXIS_REFS: dict[str, AxisRef] = {
     "softmax": AxisRef(f=_softmax, jac=_softmax_jac, masked=True),
     "softmin": AxisRef(f=lambda r: _softmax([-v for v in r]),
                        jac=lambda r: [[-v for v in row] for row in
-                                      _softmax_jac([-v for v in r])], masked=True),
+                                      _softmax_jac([-v for v in r])], masked=True,
+                       void=float("inf")),
     "log_softmax": AxisRef(
         f=lambda r: [v - _lse(r) for v in r],
         jac=lambda r: [[(i == j) - p for j, p in enumerate(_softmax(r))] for i in range(len(r))],
