@@ -224,3 +224,27 @@ snake_beta = register(Activation(
 Array([-0.6459633,  0.       ,  2.413411 ], dtype=float32)""",
 ))
 
+
+sine = register(Activation(
+    name="sine",
+    family="periodic",
+    summary="Sine activation of SIREN, sin(omega x).",
+    formula=r"\mathrm{sine}(x) = \sin(\omega x)",
+    derivative=(r"\partial_x = \omega\cos(\omega x),\quad \partial_\omega = x\cos(\omega x)"),
+    params=(Param("omega", 30.0, "frequency (omega_0 = 30 in SIREN)."),),
+    fn=lambda x, omega: sin_ax(*opaque(x, omega), x),
+    tangent=lambda t, x, y, omega: t * (omega * sin_ax(omega, x, 2)),
+    param_tangents=(lambda t, x, y, omega: t * (x * sin_ax(omega, x, 2)),),
+    output_range=(-1.0, 1.0),
+    zero_centered=True,
+    notes=(_SIN_NOTE + "sin has no limit at +-inf: the value and derivatives are NaN there.  "
+           "SIREN's special weight initialization is a layer concern, not part of this "
+           "function."),
+    reference=Reference("V. Sitzmann, J. N. P. Martel, A. W. Bergman, D. B. Lindell, "
+                        "G. Wetzstein",
+                        "Implicit Neural Representations with Periodic Activation Functions",
+                        "NeurIPS 2020", "2006.09661"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.sine(jnp.array([0.0, 0.05]), omega=30.0)
+Array([0.      , 0.997495], dtype=float32)""",
+))

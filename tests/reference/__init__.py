@@ -26,6 +26,8 @@ class Ref:
     scale_f, scale_df, scale_d2f: optional magnitude of the terms that cancel near a zero of
       the function/derivative; errors are measured relative to max(|ref|, scale).
     domain: (lo, hi) inputs to test (default: the whole line).
+    fd_eps: finite-difference step for ``check_grads`` (default jax's); scale it down for
+      high-frequency functions (sin(30 x)), whose central differences are otherwise too coarse.
     """
 
     f: Callable[..., Any]
@@ -38,6 +40,7 @@ class Ref:
     scale_df: Callable[..., Any] | None = None
     scale_d2f: Callable[..., Any] | None = None
     domain: tuple[float, float] | None = None
+    fd_eps: float | None = None
 
 
 def mpf(v: Any) -> mp.mpf:

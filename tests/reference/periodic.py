@@ -46,4 +46,13 @@ REFS = {
         param_sets=({"alpha": 0.5, "beta": 2.0}, {"alpha": 2.0, "beta": 0.25}),
         domain=_DOMAIN,
     ),
+    "sine": Ref(
+        f=lambda x, omega: mp.sin(omega * x),
+        df=lambda x, omega: omega * mp.cos(omega * x),
+        d2f=lambda x, omega: -omega ** 2 * mp.sin(omega * x),
+        dparams={"omega": lambda x, omega: x * mp.cos(omega * x)},
+        param_sets=({"omega": 1.0}, {"omega": -0.75}),
+        domain=(-(2.0 ** 12), 2.0 ** 12),
+        fd_eps=1e-4 / 30,  # one step of sin(30 x) as fine as jax's default for sin(x)
+    ),
 }
