@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 LN2 = math.log(2.0)
@@ -61,8 +62,11 @@ def dsigmoid(x: jax.Array) -> jax.Array:
 
 @_with_derivative(lambda x: -_dsigmoid(x) * tanh(x * 0.5))
 def _dsigmoid(x):
-    # sigmoid''(x) = -sigmoid'(x) tanh(x/2): no s(-x) - s(x) cancellation near 0.
-    return lax.logistic(x) * lax.logistic(-x)
+    # q / (1 + q)^2 with q = e^{-|x|}: one exp.  Its derivative (above) is
+    # -sigmoid'(x) tanh(x/2), without the s(-x) - s(x) cancellation near 0.
+    q = jnp.exp(jnp.where(x > 0, -x, x))
+    d = 1 + q
+    return q / (d * d)
 
 
 @_with_derivative(dsigmoid)
@@ -71,9 +75,16 @@ def sigmoid(x: jax.Array) -> jax.Array:
     return lax.logistic(x)
 
 
+def _dsech2(x):
+    # -2 sech^2 tanh directly: through 4 sigmoid'(2x) the factor sigmoid''(2x) ~ -x/4 is a
+    # subnormal (flushed) intermediate for tiny x.
+    return -2 * sech2(x) * tanh(x)
+
+
+@_with_derivative(_dsech2)
 def sech2(x: jax.Array) -> jax.Array:
     """sech^2(x) = 4 sigmoid'(2x) (exact scaling; 0 for |x| beyond the overflow of 2x)."""
-    return 4 * dsigmoid(2 * x)
+    return 4 * _dsigmoid(2 * x)
 
 
 @_with_derivative(sech2)
@@ -178,6 +189,16 @@ def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
+def scale_dd(x: jax.Array, b: jax.Array, b_lo: float = 0.0) -> tuple[jax.Array, jax.Array]:
+    """x * (b + b_lo) as hi + lo; lo is exact where |hi| < 1e3 (where a gate sigma(hi) still
+    varies) and 0 elsewhere, so that the splitting never overflows."""
+    z = x * b
+    ok = jnp.abs(z) < 1e3
+    xs = jnp.where(ok, x, 0)
+    _, ze = two_prod(xs, jnp.where(ok, b, 0))
+    return z, lax.stop_gradient(ze + xs * b_lo)
+
+
 def two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     """a + b = s + e exactly (Knuth)."""
     s = a + b
@@ -192,7 +213,7 @@ def const_dd(value: str, dtype) -> tuple[float, float]:
     with decimal.localcontext() as ctx:
         ctx.prec = 50
         d = decimal.Decimal(value)
-        hi = float(jnp.asarray(float(d), dtype))
+        hi = float(np.asarray(float(d), dtype=np.dtype(dtype)))
         return hi, float(d - decimal.Decimal(hi))
 
 
@@ -221,7 +242,9 @@ def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Ar
     """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail."""
     c = _exp_shift(w.dtype)
     low = w < -c / 2
-    main = times(x, sigmoid(w) * (1 + we * sigmoid(-w)))
+    # x / (1 + e^{-W}), e^{-W} = e^{-w} (1 - we): fewer roundings than x sigmoid(w) (1 + ...)
+    q = jnp.exp(-jnp.where(low, 0, w))
+    main = x / (1 + (q - q * we))
     # sigmoid(W) = e^W to the last bit in the tail; w is made safe for the unselected branch.
     return jnp.where(low, mul_exp(x, jnp.where(low, w, -c)) * (1 + we), main)
 

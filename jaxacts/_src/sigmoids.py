@@ -145,9 +145,15 @@ Array([-6.9082556e+00, -4.5867798e-01, -2.0611537e-09], dtype=float32)""",
 ))
 
 
+def _z(x, c):
+    # x * (1/c), not x / c: under an outer jit a constant cap turns x / c into x * (1/c)
+    # (XLA's simplifier), and jit must equal eager.
+    return x * (1 / c)
+
+
 def _softcap(x, c):
     # c tanh(x/c) = x to the last bit for |x/c| < 1e-9; x/c may underflow there.
-    return jnp.where(jnp.abs(x) < c * 1e-9, x, c * m.tanh(x / c))
+    return jnp.where(jnp.abs(x) < c * 1e-9, x, c * m.tanh(_z(x, c)))
 
 
 softcap = register(Activation(
@@ -160,8 +166,8 @@ softcap = register(Activation(
     params=(Param("cap", 30.0, "the cap c (Gemma 2: 50 for attention logits, 30 for the "
                                "final logits).", lower=0.0, lower_open=True),),
     fn=_softcap,
-    tangent=lambda t, x, y, c: t * m.sech2(x / c),
-    param_tangents=(lambda tc, x, y, c: tc * m.tanh_minus_x_sech2(x / c),),
+    tangent=lambda t, x, y, c: t * m.sech2(_z(x, c)),
+    param_tangents=(lambda tc, x, y, c: tc * m.tanh_minus_x_sech2(_z(x, c)),),
     output_range=(-30.0, 30.0),
     monotonic=True,
     zero_centered=True,

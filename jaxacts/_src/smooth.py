@@ -1,5 +1,5 @@
 """Smooth activations: softplus, gelu (both forms), silu/swish, mish, squareplus and the
-modern smooth gates (quick_gelu, smish, serf, tanhexp, shifted_softplus, ...).
+modern smooth gates (quick_gelu, smish, serf, shifted_softplus, ...).
 
 Most of them are ``x * g(x)`` with a gate ``g`` that decays like e^x at -inf: the value is
 written so that -inf gives 0 (not -inf * 0 = NaN, as in jax.nn and torch), and the rules
@@ -41,7 +41,8 @@ def _softplus(x, beta, *, threshold):
     z = beta * x
     e, scale = m.exp_scaled(jnp.where(z > 0, -z, z))
     # log1p(e^n) = e^n to the last bit where exp_scaled rescales.
-    y = jnp.where(x > 0, x, 0) + jnp.where(scale == 1, jnp.log1p(e) / beta, e * (scale / beta))
+    inv = 1 / beta  # a scalar op for a scalar beta: a multiply per element, not a divide
+    y = jnp.where(x > 0, x, 0) + jnp.where(scale == 1, jnp.log1p(e) * inv, e * (scale * inv))
     return y if threshold is None else jnp.where(z > threshold, x, y)
 
 
@@ -101,7 +102,7 @@ def _shifted_softplus(x):
     near0 = xm * 0.5 + jnp.log1p(2 * s * s)
     xp = jnp.where(x >= 2, x, 2)
     pos = (xp - m.LN2) + jnp.log1p(jnp.exp(-xp))
-    xn = jnp.where(x <= -2, x, -2)
+    xn = jnp.where(x > -2, -2, x)  # the last branch: NaN goes through it
     neg = jnp.log1p(jnp.exp(xn)) - m.LN2
     return jnp.where(mid, near0, jnp.where(x >= 2, pos, neg))
 
@@ -132,12 +133,7 @@ Array([-3.7988597e-01,  5.0000000e-07,  1.4337808e+00], dtype=float32)""",
 
 def _silu_w(x, beta):
     # z = beta x as hi + lo (exact): its rounding error would be multiplied by |z| in the tail.
-    # The low part only matters for |z| < 1e3 (beyond, the gate is 0 or 1), where the
-    # splitting cannot overflow.
-    z = x * beta
-    ok = jnp.abs(z) < 1e3
-    _, ze = two_prod(jnp.where(ok, x, 0), jnp.where(ok, beta, 0))
-    return z, lax.stop_gradient(ze)
+    return m.scale_dd(x, beta)
 
 
 def _silu(x, beta):
@@ -180,8 +176,7 @@ Array([-0.26894143,  0.        ,  1.7615942 ], dtype=float32)""",
 def _quick_w(x):
     # 1.702 as hi + lo in the compute dtype, times x exactly.
     hi, lo = m.const_dd("1.702", x.dtype)
-    z, ze = two_prod(x, jnp.asarray(hi, x.dtype))
-    return z, lax.stop_gradient(ze + x * lo)
+    return m.scale_dd(x, jnp.asarray(hi, x.dtype), lo)
 
 
 def _quick_gelu_tangent(t, x, y):
@@ -291,7 +286,9 @@ def _ncdf(x):
 
 def _gelu_erf(x):
     k, h, lo = _gauss_parts(x)
-    return jnp.where(x < 0, _exp_dd(x * k, h, lo), x * (1 - _exp_dd(k, h, lo)))
+    # below -40 the value underflows (|x| is clamped in _gauss_parts)
+    neg = jnp.where(x < -40, 0, _exp_dd(x * k, h, lo))
+    return jnp.where(x < 0, neg, x * (1 - _exp_dd(k, h, lo)))
 
 
 def _gelu_erf_tangent(t, x, y):
@@ -368,9 +365,20 @@ def _mish(x):
 
 
 def _mish_tangent(t, x, y):
-    x = m.clamp(x, _XLO, 30.0)
-    sp = m.softplus(x)
-    return t * (m.tanh(sp) + x * m.sech2(sp) * m.sigmoid(x))
+    # tanh(sp) + x sech^2(sp) sigma(x) as rational functions of q = e^{-|x|} (one exp).  With
+    # D = 1 + 2q + 2q^2: x >= 0: 1 - 2q^2/D + 4x q^2 (1 + q)/D^2 (q = e^-x);
+    # x < 0: n/w + 4x q (1 + q)/w^2 with n = q (q + 2), w = n + 2 (q = e^x).
+    # Each form avoids the cancellation of the other (and its overflow); differentiating it
+    # gives the second derivative.
+    x = m.clamp(x, _XLO, _XHI)
+    q = jnp.exp(jnp.where(x > 0, -x, x))
+    q2 = q * q
+    dd = 1 + 2 * q + 2 * q2
+    pos = 1 - 2 * q2 / dd + 4 * x * q2 * (1 + q) / (dd * dd)
+    n = q * (q + 2)
+    w = n + 2
+    neg = n / w + 4 * x * q * (1 + q) / (w * w)
+    return t * jnp.where(x > 0, pos, neg)
 
 
 mish = register(Activation(
@@ -453,29 +461,6 @@ Array([-0.33138856,  0.        ,  1.9893479 ], dtype=float32)""",
 ))
 
 
-def _tanhexp_tangent(t, x, y):
-    x = m.clamp(x, _XLO, 10.0)
-    e = jnp.exp(x)
-    return t * (m.tanh(e) + x * e * m.sech2(e))
-
-
-tanhexp = register(Activation(
-    name="tanhexp",
-    family="smooth",
-    summary="TanhExp: x tanh(e^x).",
-    formula=r"\mathrm{tanhexp}(x) = x \tanh(e^x)",
-    derivative=r"\partial_x = \tanh(e^x) + x e^x \mathrm{sech}^2(e^x)",
-    fn=lambda x: m.times(x, m.tanh(jnp.exp(x))),
-    tangent=_tanhexp_tangent,
-    output_range=(-0.3532, math.inf),
-    reference=Reference("X. Liu, X. Di", "TanhExp: A Smooth Activation Function with High "
-                        "Convergence Speed for Lightweight Neural Networks",
-                        "IET Computer Vision 2021", "2003.09855"),
-    example=""">>> import jax.numpy as jnp, jaxacts as ja
->>> ja.tanhexp(jnp.array([-1.0, 0.0, 2.0]))
-Array([-0.35213524,  0.        ,  1.9999877 ], dtype=float32)""",
-))
-
 # ----------------------------------------------------------------------------- others
 
 
@@ -492,7 +477,7 @@ def _squareplus_parts(x, b):
     # (x + r) / 2 = max(x, 0) + q with q = b / (2 (r + |x|)): the x < 0 half of x + r cancels.
     r = _sqrt_x2_plus_b(x, b)
     den = 2 * (r + jnp.abs(x))
-    q = jnp.where(den > 0, b / jnp.where(den > 0, den, 1), 0)
+    q = jnp.where(den == 0, 0, b / jnp.where(den == 0, 1, den))  # (NaN goes through)
     return r, q
 
 
@@ -503,8 +488,8 @@ def _squareplus(x, b):
 
 def _squareplus_d(x, b):
     r, q = _squareplus_parts(x, b)
-    qr = q / jnp.where(r > 0, r, 1)
-    return jnp.where(r > 0, jnp.where(x > 0, 1 - qr, qr), 0.5)
+    qr = q / jnp.where(r == 0, 1, r)
+    return jnp.where(r == 0, 0.5, jnp.where(x > 0, 1 - qr, qr))
 
 
 _squareplus_d = jax.custom_jvp(_squareplus_d)
@@ -515,7 +500,7 @@ def _squareplus_d_jvp(primals, tangents):
     x, b = primals
     tx, tb = tangents
     r = _sqrt_x2_plus_b(x, b)
-    rs = jnp.where(r > 0, r, 1)
+    rs = jnp.where(r == 0, 1, r)
     inv3 = ((1 / rs) / rs) / rs  # 1/r^3, underflowing rather than overflowing
     return _squareplus_d(x, b), tx * (0.5 * b * inv3) - tb * (0.25 * x * inv3)
 

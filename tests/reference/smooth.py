@@ -64,38 +64,50 @@ def _silu_terms2(x, beta):
 
 
 def _silu_ref(beta_fixed=None):
-    def b(kw):
-        return beta_fixed if beta_fixed is not None else kw["beta"]
+    def b(kw):  # a fixed beta is a decimal string, converted at the working precision
+        return mp.mpf(beta_fixed) if beta_fixed is not None else kw["beta"]
     return dict(
-        f=lambda x, **kw: x * s(b(kw) * x),
-        df=lambda x, **kw: sum(_silu_terms1(x, b(kw))),
-        d2f=lambda x, **kw: sum(_silu_terms2(x, b(kw))),
-        scale_df=lambda x, **kw: _sum_abs(*_silu_terms1(x, b(kw))),
-        scale_d2f=lambda x, **kw: _sum_abs(*_silu_terms2(x, b(kw))),
+        f=lambda x, **kw: x * s(b(kw) * x),  # ref v2
+        df=lambda x, **kw: sum(_silu_terms1(x, b(kw))),  # ref v2
+        d2f=lambda x, **kw: sum(_silu_terms2(x, b(kw))),  # ref v2
+        scale_df=lambda x, **kw: _sum_abs(*_silu_terms1(x, b(kw))),  # ref v2
+        scale_d2f=lambda x, **kw: _sum_abs(*_silu_terms2(x, b(kw))),  # ref v2
     )
 
 
 # ----- gelu
-C1 = 2 * mp.sqrt(2 / mp.pi)
-C3 = C1 * mp.mpf("0.044715")
+# Constants are built at call time: this module is imported before the working precision
+# is raised, and a 15-digit constant is multiplied by |w| ~ 700 in the tail.
+def _c1():
+    return 2 * mp.sqrt(2 / mp.pi)
+
+
+def _c3():
+    return _c1() * mp.mpf("0.044715")
 
 
 def _gt_terms1(x):
+    C1, C3 = _c1(), _c3()
     w = C1 * x + C3 * x ** 3
     return s(w), x * (C1 + 3 * C3 * x ** 2) * ds(w)
 
 
 def _gt_terms2(x):
+    C1, C3 = _c1(), _c3()
     w = C1 * x + C3 * x ** 3
     w1 = C1 + 3 * C3 * x ** 2
     return 2 * w1 * ds(w), x * 6 * C3 * x * ds(w), x * w1 ** 2 * d2s(w)
 
 
 def Phi(x):
+    if x < -50:  # below 1e-540 (and mpmath's erfc does not reach 1e300)
+        return mp.mpf(0)
     return mp.erfc(-x / mp.sqrt(2)) / 2
 
 
 def phi(x):
+    if abs(x) > 1e100:
+        return mp.mpf(0)
     return mp.exp(-x ** 2 / 2) / mp.sqrt(2 * mp.pi)
 
 
@@ -109,22 +121,22 @@ def _ge_terms2(x):
 
 def _gelu(approximate):
     if approximate:
-        return dict(f=lambda x: x * s(C1 * x + C3 * x ** 3),
-                    df=lambda x: sum(_gt_terms1(x)), d2f=lambda x: sum(_gt_terms2(x)),
-                    scale_df=lambda x: _sum_abs(*_gt_terms1(x)),
-                    scale_d2f=lambda x: _sum_abs(*_gt_terms2(x)))
-    return dict(f=lambda x: x * Phi(x),
-                df=lambda x: sum(_ge_terms1(x)), d2f=lambda x: sum(_ge_terms2(x)),
-                scale_df=lambda x: _sum_abs(*_ge_terms1(x)),
-                scale_d2f=lambda x: _sum_abs(*_ge_terms2(x)))
+        return dict(f=lambda x: x * s(_c1() * x + _c3() * x ** 3),  # ref v2
+                    df=lambda x: sum(_gt_terms1(x)), d2f=lambda x: sum(_gt_terms2(x)),  # ref v2
+                    scale_df=lambda x: _sum_abs(*_gt_terms1(x)),  # ref v2
+                    scale_d2f=lambda x: _sum_abs(*_gt_terms2(x)))  # ref v2
+    return dict(f=lambda x: x * Phi(x),  # ref v2
+                df=lambda x: sum(_ge_terms1(x)), d2f=lambda x: sum(_ge_terms2(x)),  # ref v2
+                scale_df=lambda x: _sum_abs(*_ge_terms1(x)),  # ref v2
+                scale_d2f=lambda x: _sum_abs(*_ge_terms2(x)))  # ref v2
 
 
 def _gelu_dispatch(key):
     t, e = _gelu(True), _gelu(False)
-    return lambda x, approximate: (t if approximate else e)[key](x)
+    return lambda x, approximate: (t if approximate else e)[key](x)  # ref v2
 
 
-# ----- mish, smish, serf, tanhexp: x * g(x); terms of g + x g' and 2 g' + x g''
+# ----- mish, smish, serf: x * g(x); terms of g + x g' and 2 g' + x g''
 def _mish_terms1(x):
     v = sp(x)
     return mp.tanh(v), x * sech2(v) * s(x)
@@ -168,16 +180,6 @@ def _serf_terms2(x):
     return 2 * E(v) * s(x), -2 * x * v * E(v) * s(x) ** 2, x * E(v) * ds(x)
 
 
-def _tanhexp_terms1(x):
-    e = mp.exp(x)
-    return mp.tanh(e), x * e * sech2(e)
-
-
-def _tanhexp_terms2(x):
-    e = mp.exp(x)
-    return 2 * e * sech2(e), x * e * sech2(e), -2 * x * e ** 2 * sech2(e) * mp.tanh(e)
-
-
 def _gated(gate, terms1, terms2):
     return Ref(f=lambda x: x * gate(x), df=lambda x: sum(terms1(x)),
                d2f=lambda x: sum(terms2(x)),
@@ -215,7 +217,7 @@ REFS = {
     "shifted_softplus": Ref(f=_ssp, df=s, d2f=ds),
     "silu": Ref(**_silu_ref(), dparams={"beta": lambda x, beta: x ** 2 * ds(beta * x)},
                 param_sets=({"beta": 2.0}, {"beta": 0.5})),
-    "quick_gelu": Ref(**_silu_ref(mp.mpf("1.702"))),
+    "quick_gelu": Ref(**_silu_ref("1.702")),
     "gelu_tanh": Ref(**_gelu(True)),
     "gelu_erf": Ref(**_gelu(False)),
     "gelu": Ref(f=_gelu_dispatch("f"), df=_gelu_dispatch("df"), d2f=_gelu_dispatch("d2f"),
@@ -224,7 +226,6 @@ REFS = {
     "mish": _gated(lambda x: mp.tanh(sp(x)), _mish_terms1, _mish_terms2),
     "smish": _gated(lambda x: mp.tanh(mp.log1p(s(x))), _smish_terms1, _smish_terms2),
     "serf": _gated(lambda x: mp.erf(sp(x)), _serf_terms1, _serf_terms2),
-    "tanhexp": _gated(lambda x: mp.tanh(mp.exp(x)), _tanhexp_terms1, _tanhexp_terms2),
     "squareplus": Ref(f=_squareplus, df=_squareplus_df,
                       d2f=lambda x, b: b / (2 * _r(x, b) ** 3),
                       dparams={"b": lambda x, b: 1 / (4 * _r(x, b))},
