@@ -59,17 +59,17 @@ def test_info_metadata_is_complete():
         assert lo <= hi
         assert meta["bounded"] == (math.isfinite(lo) and math.isfinite(hi))
         assert isinstance(meta["monotonic"], bool)
-        if not d.smooth and d.kind == "elementwise" and d.smoothness >= 0:
-            assert d.kinks, f"{n}: a non-smooth elementwise activation must declare its kinks"
+        if d.kind == "elementwise" and d.smoothness == 0:
+            assert d.kinks, f"{n}: a C^0 elementwise activation must declare its kinks"
         for p in d.params:
             assert p.name in meta["params"]
 
 
-def test_every_activation_has_a_paper_or_is_classic():
+def test_every_activation_has_a_paper_or_ships_elsewhere():
     for n in ja.names():
         d = ja.declaration(n)
-        assert d.reference is not None or d.anchors.get("jax"), (
-            f"{n}: a non-jax.nn activation needs its paper (Reference)")
+        assert d.reference is not None or any(d.anchors.values()), (
+            f"{n}: an activation that no anchor library ships needs its paper (Reference)")
 
 
 def test_signatures_match_jax_nn():
