@@ -39,8 +39,12 @@ def clamp(x: jax.Array, lo: float, hi: float) -> jax.Array:
 
 
 def times(x: jax.Array, g: jax.Array) -> jax.Array:
-    """``x * g`` that is 0 (not NaN) where ``g`` underflowed to 0 and ``x`` is infinite."""
-    return jnp.where(g == 0, g, x * g)
+    """``x * g`` that is 0 (not NaN) where ``g`` underflowed to 0 and ``x`` is infinite.
+
+    ``x`` itself is replaced (double-``where``), so that reverse-mode derivatives do not
+    compute 0 * inf either.
+    """
+    return jnp.where(g == 0, 0, x) * g
 
 
 def _with_derivative(deriv: Callable[[jax.Array], jax.Array]):
@@ -64,15 +68,22 @@ def dsigmoid(x: jax.Array) -> jax.Array:
 def _dsigmoid(x):
     # q / (1 + q)^2 with q = e^{-|x|}: one exp.  Its derivative (above) is
     # -sigmoid'(x) tanh(x/2), without the s(-x) - s(x) cancellation near 0.
+    q, r = _sigmoid_parts(x)
+    return q * r * r
+
+
+def _sigmoid_parts(x):
+    # q = e^{-|x|} and r = 1 / (1 + q): sigmoid and its derivative share them (XLA merges the
+    # exp and the division when both are computed, as in a training step).
     q = jnp.exp(jnp.where(x > 0, -x, x))
-    d = 1 + q
-    return q / (d * d)
+    return q, 1 / (1 + q)
 
 
 @_with_derivative(dsigmoid)
 def sigmoid(x: jax.Array) -> jax.Array:
-    """Logistic sigmoid (XLA's ``logistic``) with the accurate derivative ``dsigmoid``."""
-    return lax.logistic(x)
+    """Logistic sigmoid with the accurate derivative ``dsigmoid``: r or q r (see above)."""
+    q, r = _sigmoid_parts(x)
+    return jnp.where(x < 0, q * r, r)
 
 
 def _dsech2(x):
@@ -183,7 +194,10 @@ def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     """a * b = p + e exactly (Dekker, no FMA); |a|, |b| must stay well below overflow."""
-    p = a * b
+    # p passes through a select: otherwise the CPU compiler may contract ah * bh - p into an
+    # FMA that uses the unrounded a * b in some uses of p and not others (hi and lo of
+    # different products).
+    p = jnp.where(jnp.isnan(a), a, a * b)
     ah, al = _split(a)
     bh, bl = _split(b)
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
@@ -238,15 +252,34 @@ def exp_scaled(n: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.exp(jnp.where(low, n + c, n)), jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
 
 
-def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
-    """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail."""
+def _gate(w: jax.Array, we: jax.Array | float) -> tuple[jax.Array, ...]:
+    """The pieces of sigmoid(W), W = w + we, from one ``exp`` and one division.
+
+    Returns (neg, e, k, r): with Q = e^{-|W|} = e * k (k folds in the correction ``we`` and
+    the rescaling of e that keeps e a normal number where Q alone is subnormal),
+    sigmoid(W) = Q r (w < 0) or 1 - Q r (w >= 0), and sigmoid'(W) = Q r^2, r = 1 / (1 + Q).
+    Every use multiplies ``k`` into a moderate factor before ``e``, so that products like
+    x sigmoid'(W) stay normal (x e^{-88} at x = 176 in float32) in values and derivatives.
+    """
     c = _exp_shift(w.dtype)
-    low = w < -c / 2
-    # x / (1 + e^{-W}), e^{-W} = e^{-w} (1 - we): fewer roundings than x sigmoid(w) (1 + ...)
-    q = jnp.exp(-jnp.where(low, 0, w))
-    main = x / (1 + (q - q * we))
-    # sigmoid(W) = e^W to the last bit in the tail; w is made safe for the unselected branch.
-    return jnp.where(low, mul_exp(x, jnp.where(low, w, -c)) * (1 + we), main)
+    neg = w < 0
+    a = jnp.where(neg, -w, w)
+    big = a > c / 2  # c - a is exact for a in [c/2, 2c]; beyond, the result underflows
+    e = jnp.exp(jnp.where(big, c - a, -a))
+    # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
+    k = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype) * (1 + jnp.where(neg, we, -we))
+    r = 1 / (1 + e * k)
+    return neg, e, k, r
+
+
+def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
+    """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail.
+
+    One ``exp`` and one division, shared with :func:`x_sigmoid_derivative` (XLA merges the
+    common subexpressions when both are computed, as in a training step).
+    """
+    neg, e, k, r = _gate(w, we)
+    return jnp.where(neg, times((k * x) * r, e), x - times((k * x) * r, e))
 
 
 def x_sigmoid_derivative(x: jax.Array, w: jax.Array, we: jax.Array | float,
@@ -254,10 +287,12 @@ def x_sigmoid_derivative(x: jax.Array, w: jax.Array, we: jax.Array | float,
     """d/dx [x sigmoid(W)] = sigmoid(W) + x W' sigmoid'(W), W = w + we, W' = dw.
 
     ``we`` should be constant for differentiation (``lax.stop_gradient``): its derivative is
-    zero in exact arithmetic.  Differentiating this again gives the second derivative.
+    zero in exact arithmetic.  Written as [w >= 0] + Q r (x dw r -+ 1), one ``exp`` and one
+    division; differentiating it gives the second derivative, every term of which carries
+    the factor e (no term is lost to a subnormal intermediate).
     """
-    c = _exp_shift(w.dtype)
-    low = w < -c / 2
-    main = (sigmoid(w) * (1 + we * sigmoid(-w))
-            + x * dw * dsigmoid(w) * (1 - we * tanh(w * 0.5)))
-    return jnp.where(low, mul_exp(1 + x * dw, jnp.where(low, w, -c)) * (1 + we), main)
+    neg, e, k, r = _gate(w, we)
+    # x dw is replaced where e = 0 (it may be infinite there): double-where, so that reverse
+    # mode does not form 0 * inf either.
+    xd = jnp.where(e == 0, 0, x * dw)
+    return jnp.where(neg, 0, 1) + k * r * (jnp.where(neg, 1, -1) + r * xd) * e

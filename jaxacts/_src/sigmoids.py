@@ -101,7 +101,8 @@ soft_sign = register(Activation(
     smoothness=1,
     zero_centered=True,
     notes="The first derivative is continuous (1 at 0); the second jumps from 2 to -2 at 0, "
-          "where jaxacts gives 0 (the derivative of |x| at 0 is taken as sign(0) = 0).",
+          "where jaxacts gives -2, the right-hand limit (as ``jax.grad(jax.grad("
+          "jax.nn.soft_sign))(0.0)``: the derivative of |x| at 0 is taken as 1).",
     reference=Reference("J. Turian, J. Bergstra, Y. Bengio",
                         "Quadratic Features and Deep Architectures for Chunking",
                         "NAACL-HLT 2009"),

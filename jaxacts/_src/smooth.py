@@ -18,13 +18,13 @@ import jax.numpy as jnp
 from jax import lax
 
 from jaxacts._src import math as m
+from jaxacts._src.adaptive import opaque
 from jaxacts._src.math import two_prod
 from jaxacts._src.registry import Activation, Param, Reference, Static, register
 
 # Beyond these the derivatives of every x * gate(x) below are 0 / 1 to the last bit, and a
 # clamp in the rule keeps inf * 0 out of the first and second derivatives.
 _XLO, _XHI = -1000.0, 1000.0
-_XBIG = 1e30  # beyond, silu' is 0 or 1 for any beta a user would choose
 _SQRT2PI = math.sqrt(2 * math.pi)
 
 _GELU_REF = Reference("D. Hendrycks, K. Gimpel", "Gaussian Error Linear Units (GELUs)",
@@ -141,7 +141,7 @@ def _silu(x, beta):
 
 
 def _silu_tangent(t, x, y, beta):
-    x = m.clamp(x, -_XBIG, _XBIG)
+    # the same w as the value, so that XLA computes it (and the exp) once in a training step
     return t * m.x_sigmoid_derivative(x, *_silu_w(x, beta), beta)
 
 
@@ -180,7 +180,6 @@ def _quick_w(x):
 
 
 def _quick_gelu_tangent(t, x, y):
-    x = m.clamp(x, -_XBIG, _XBIG)
     return t * m.x_sigmoid_derivative(x, *_quick_w(x), 1.702)
 
 
@@ -213,9 +212,12 @@ def _gelu_tanh_w(x):
     xs = m.clamp(x, -40.0, 40.0)
     c1, c1l = m.const_dd(_GT1, x.dtype)
     c3, c3l = m.const_dd(_GT3, x.dtype)
+    # The constants made opaque to XLA: under jit it simplifies (c1 + p) - c1 to p, which
+    # breaks the error-free sum (the low part would be wrong).
+    c1v, c3v = opaque(x, jnp.asarray(c1, x.dtype), jnp.asarray(c3, x.dtype))
     s, se = two_prod(xs, xs)
-    p, pe = two_prod(jnp.asarray(c3, x.dtype), s)
-    q, qe = m.two_sum(jnp.asarray(c1, x.dtype), p)
+    p, pe = two_prod(c3v, s)
+    q, qe = m.two_sum(c1v, p)
     qe = qe + (c1l + (pe + (c3 * se + c3l * s)))
     w, we = two_prod(xs, q)
     return w, lax.stop_gradient(we + xs * qe)
@@ -224,15 +226,14 @@ def _gelu_tanh_w(x):
 def _gelu_tanh(x):
     # x (1 + tanh u) / 2 = x sigma(2u): no 1 + tanh(u) cancellation (jax.nn's is 0 below
     # x = -4.9) and no x**3 overflow NaN.
-    y = m.x_sigmoid(x, *_gelu_tanh_w(x))
-    return jnp.where(x > 40, x, jnp.where(x < -40, 0, y))
+    # (beyond |x| = 40, w is clamped but still far enough for a gate of exactly 0 or 1)
+    return m.x_sigmoid(x, *_gelu_tanh_w(x))
 
 
 def _gelu_tanh_tangent(t, x, y):
-    x = m.clamp(x, -40.0, 40.0)
-    w, we = _gelu_tanh_w(x)
+    xs = m.clamp(x, -40.0, 40.0)
     c1, c3 = float(_GT1), float(_GT3)
-    return t * m.x_sigmoid_derivative(x, w, we, c1 + 3 * c3 * (x * x))
+    return t * m.x_sigmoid_derivative(x, *_gelu_tanh_w(x), c1 + 3 * c3 * (xs * xs))
 
 
 # erfc(z) = e^{-z^2} t Q(u), t = 2 / (2 + z), u = (2 - z) / (2 + z) in (-1, 1]: Q is smooth
