@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxacts._src import math as jm
+from jaxacts._src.math import two_sum
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 # ---------------------------------------------------------------------------------------------
@@ -38,13 +39,6 @@ def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     ah, al = split(a)
     bh, bl = split(b)
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a + b`` as ``(s, e)`` with ``s + e`` exactly the sum."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
 
 
 def dw_mul(ah: jax.Array, al: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
