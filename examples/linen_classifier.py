@@ -12,17 +12,15 @@ the model code.  Training is plain optax in a ``jax.jit``-compiled step.
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from jaxacts import linen as jal
-from jaxacts._src.train import load_dataset
+from jaxacts._src.train import classifier_arguments, fit_classifier, load_dataset
 
 
 class Classifier(nn.Module):
@@ -47,49 +45,29 @@ def activation_arg(args: argparse.Namespace) -> Any:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activation", default="silu", help="any jaxacts.names() entry")
-    parser.add_argument("--learnable", action="store_true",
-                        help="learn the activation's parameters, one per hidden unit")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--quick", action="store_true", help="5 epochs (a smoke test)")
-    args = parser.parse_args(argv)
-    epochs = 5 if args.quick else args.epochs
-
-    x_train, y_train, x_val, y_val = load_dataset("digits")
+    args = classifier_arguments(__doc__, argv)
+    data = load_dataset("digits")
     model = Classifier(activation=activation_arg(args))  # unknown names fail here
-    params = model.init(jax.random.key(0), x_train[:1])["params"]
+    params = model.init(jax.random.key(0), data[0][:1])["params"]
     opt = optax.adam(3e-3)
-    opt_state = opt.init(params)
 
     @jax.jit
-    def train_step(params, opt_state, x, y):
+    def train_step(state, x, y):
+        params, opt_state = state
+
         def loss_fn(p):
             logits = model.apply({"params": p}, x)
             return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
         loss, grads = jax.value_and_grad(loss_fn)(params)
         updates, opt_state = opt.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
+        return (optax.apply_updates(params, updates), opt_state), loss
 
     @jax.jit
-    def accuracy(params, x, y):
-        return jnp.mean(jnp.argmax(model.apply({"params": params}, x), -1) == y)
+    def accuracy(state, x, y):
+        return jnp.mean(jnp.argmax(model.apply({"params": state[0]}, x), -1) == y)
 
-    rng = np.random.default_rng(0)
-    batch = 128
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(x_train))
-        for i in range(0, len(order) - batch + 1, batch):
-            idx = order[i:i + batch]
-            params, opt_state, loss = train_step(params, opt_state, x_train[idx], y_train[idx])
-        if epoch == epochs or epoch % 10 == 0:
-            print(f"epoch {epoch:3d}  loss {float(loss):.4f}  "
-                  f"val accuracy {float(accuracy(params, x_val, y_val)):.4f}")
-    acc = float(accuracy(params, x_val, y_val))
-    print(f"activation {args.activation}{' (learnable)' if args.learnable else ''}: "
-          f"validation accuracy {acc:.4f} in {time.perf_counter() - start:.1f} s")
+    _, acc = fit_classifier(train_step, accuracy, (params, opt.init(params)), data, args)
     return acc
 
 

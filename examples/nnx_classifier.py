@@ -13,17 +13,15 @@ with the rest of the model.  Training is optax through ``nnx.Optimizer`` in an
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from flax import nnx
 
 from jaxacts import nnx as jnx
-from jaxacts._src.train import load_dataset
+from jaxacts._src.train import classifier_arguments, fit_classifier, load_dataset
 
 
 class Classifier(nnx.Module):
@@ -50,21 +48,13 @@ def activation_arg(args: argparse.Namespace, hidden: int) -> Any:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activation", default="silu", help="any jaxacts.names() entry")
-    parser.add_argument("--learnable", action="store_true",
-                        help="learn the activation's parameters, one per hidden unit")
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--quick", action="store_true", help="5 epochs (a smoke test)")
-    args = parser.parse_args(argv)
-    epochs = 5 if args.quick else args.epochs
-
-    x_train, y_train, x_val, y_val = load_dataset("digits")
-    model = Classifier(x_train.shape[1], activation_arg(args, 128), rngs=nnx.Rngs(0))
+    args = classifier_arguments(__doc__, argv)
+    data = load_dataset("digits")
+    model = Classifier(data[0].shape[1], activation_arg(args, 128), rngs=nnx.Rngs(0))
     optimizer = nnx.Optimizer(model, optax.adam(3e-3), wrt=nnx.Param)
 
     @nnx.jit
-    def train_step(model, optimizer, x, y):
+    def nnx_step(model, optimizer, x, y):
         def loss_fn(model):
             logits = model(x)
             return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
@@ -73,24 +63,14 @@ def main(argv: list[str] | None = None) -> float:
         optimizer.update(model, grads)
         return loss
 
-    @nnx.jit
-    def accuracy(model, x, y):
-        return jnp.mean(jnp.argmax(model(x), -1) == y)
+    def train_step(state, x, y):  # nnx updates the model and optimizer in place
+        return state, nnx_step(*state, x, y)
 
-    rng = np.random.default_rng(0)
-    batch = 128
-    start = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(x_train))
-        for i in range(0, len(order) - batch + 1, batch):
-            idx = order[i:i + batch]
-            loss = train_step(model, optimizer, x_train[idx], y_train[idx])
-        if epoch == epochs or epoch % 10 == 0:
-            print(f"epoch {epoch:3d}  loss {float(loss):.4f}  "
-                  f"val accuracy {float(accuracy(model, x_val, y_val)):.4f}")
-    acc = float(accuracy(model, x_val, y_val))
-    print(f"activation {args.activation}{' (learnable)' if args.learnable else ''}: "
-          f"validation accuracy {acc:.4f} in {time.perf_counter() - start:.1f} s")
+    @nnx.jit
+    def accuracy(state, x, y):
+        return jnp.mean(jnp.argmax(state[0](x), -1) == y)
+
+    _, acc = fit_classifier(train_step, accuracy, (model, optimizer), data, args)
     if args.learnable:
         for n, v in model.act1.learned_values().items():
             print(f"  layer 1 {n}: mean {float(v.mean()):.3f}, std {float(v.std()):.3f}")
