@@ -11,10 +11,12 @@ stay accurate in the tails.
 
 from __future__ import annotations
 
+import decimal
 import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from jaxacts._src import math as m
@@ -436,11 +438,75 @@ Array([-0.23377882,  0.        ,  1.1184375 ], dtype=float32)""",
 ))
 
 
-def _serf_tangent(t, x, y):
-    x = m.clamp(x, _XLO, _XHI)
-    sp = m.softplus(x)
-    return t * (jax.scipy.special.erf(sp)
-                + x * (2 / math.sqrt(math.pi)) * jnp.exp(-(sp * sp)) * m.sigmoid(x))
+# x g(x) gates whose g'(x) = k e^{-(n + lo)} decays like a (double) exponential: the rounding
+# of the exponent n would be multiplied by |n| in g' and in every term of the second
+# derivative, so n is carried as a double word (hi n, low lo) and the rule is built from
+# helpers whose derivatives are closed forms in that same form.
+
+
+def _x_gate_rule(gate_parts):
+    """The tangent rule t (g(x) + x g'(x)) of x g(x) from ``gate_parts(x) -> (g, k, n, lo, c)``
+    with g'(x) = k e^{-(n + lo)} (|lo| below an ULP of n) and g''(x) = g'(x) c(x).
+
+    x g'(x) is one helper (k e^{-(n + lo)} with x folded into k), so that it stays a normal
+    number where g'(x) alone underflows (x e^x at x = -90 in float32).
+    """
+
+    def d(x):
+        _, k, n, lo, _ = gate_parts(x)
+        return _exp_dd(k, n, lo)
+
+    def xd(x):
+        _, k, n, lo, _ = gate_parts(x)
+        return _exp_dd(x * k, n, lo)
+
+    def gate(x):
+        return gate_parts(x)[0]
+
+    def d_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        _, k, n, lo, c = gate_parts(x)
+        return _exp_dd(k, n, lo), t * _exp_dd(k * c, n, lo)
+
+    def xd_jvp(primals, tangents):
+        # (x g')' = g' + x g'' = g' (1 + x c)
+        (x,), (t,) = primals, tangents
+        _, k, n, lo, c = gate_parts(x)
+        return _exp_dd(x * k, n, lo), t * _exp_dd(k * (1 + x * c), n, lo)
+
+    d = jax.custom_jvp(d)
+    d.defjvp(d_jvp)
+    xd = jax.custom_jvp(xd)
+    xd.defjvp(xd_jvp)
+    gate = m._with_derivative(d)(gate)
+
+    def tangent(t, x, y):
+        x = m.clamp(x, _XLO, _XHI)
+        return t * (gate(x) + xd(x))
+
+    return tangent
+
+
+def _serf_parts(x):
+    # erf(sp), sp = softplus(x); g' = (2/sqrt(pi)) sigma(x) e^{-sp^2}, g'' = g' (sigma(-x) -
+    # 2 sp sigma(x)).  sp = max(x, 0) + log1p(e^{-|x|}) as hi + lo and sp^2 as hi + lo: the
+    # rounding of sp^2 ~ 700 alone was 100+ ULP of every term of serf''.  Below x = -30,
+    # e^{-sp^2} = 1 to the last bit and the e^x of sigma(x) becomes the exponential part, so
+    # that x g' does not flush with e^x.
+    x = m.clamp(x, -1000.0, 40.0)  # beyond 40, g' is 0 (e^{-1600}) in every dtype
+    neg = x < -30
+    xs = jnp.where(neg, 0, x)
+    sp_h, sp_l = m.two_sum(jnp.where(xs > 0, xs, 0), jnp.log1p(jnp.exp(-jnp.abs(xs))))
+    s2, s2e = two_prod(sp_h, sp_h)
+    s2e = s2e + 2 * sp_h * sp_l
+    sig = m.sigmoid(xs)
+    c2 = 2 / math.sqrt(math.pi)
+    k = jnp.where(neg, c2 / (1 + jnp.exp(x)), c2 * sig)
+    n = jnp.where(neg, -x, s2)
+    lo = lax.stop_gradient(jnp.where(neg, 0, s2e))
+    sp = jnp.where(neg, 0, sp_h)
+    c = m.sigmoid(-x) - 2 * sp * jnp.where(neg, 0, sig)
+    return jax.scipy.special.erf(m.softplus(x)), k, n, lo, c
 
 
 serf = register(Activation(
@@ -451,7 +517,7 @@ serf = register(Activation(
     derivative=r"\partial_x = \mathrm{erf}(\mathrm{sp}(x)) + "
                r"x\frac{2}{\sqrt\pi}e^{-\mathrm{sp}(x)^2}\sigma(x)",
     fn=lambda x: m.times(x, jax.scipy.special.erf(m.softplus(x))),
-    tangent=_serf_tangent,
+    tangent=_x_gate_rule(_serf_parts),
     output_range=(-0.3607, math.inf),
     reference=Reference("S. Nag, M. Bhattacharyya", "SERF: Towards better training of deep "
                         "neural networks using log-Softplus ERror activation Function",
@@ -459,6 +525,92 @@ serf = register(Activation(
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.serf(jnp.array([-1.0, 0.0, 2.0]))
 Array([-0.34224796,  0.        ,  1.9947392 ], dtype=float32)""",
+))
+
+
+# e^r - 1 = r P(r), P(r) = sum_i r^i / (i + 1)!.  The compensated Horner scheme carries the
+# leading coefficients as double words (rounded, they alone would make e^x off by ~eps/100,
+# which 2 e^x ~ 700 magnifies); the tail's rounding is ~r^5/120 eps.
+_EXPM1_DW = tuple(str(decimal.Decimal(1) / math.factorial(i + 1)) for i in range(5))
+_EXPM1_TAIL = tuple(1 / math.factorial(i + 1) for i in range(5, 16))
+_LN2 = "0.69314718055994530941723212145817656808"
+
+
+def _exp_dw(x):
+    """e^x as hi + lo to about eps^2 relative, for 0 <= x <= 10.
+
+    x = k ln2 + r (Cody-Waite: ln2's high part has 4 trailing zero bits, so k ln2_hi and
+    r = x - k ln2_hi are exact for k < 16), e^r - 1 by a compensated Horner scheme (Graillat,
+    Langlois, Louvet 2005), e^x = 2^k + 2^k (e^r - 1).
+    """
+    dt = x.dtype
+    p = jnp.finfo(dt).nmant + 1
+    ln2_hi = math.ldexp(round(math.ldexp(math.log(2), p - 4)), 4 - p)
+    ln2_lo = float(np.asarray(float(decimal.Decimal(_LN2) - decimal.Decimal(ln2_hi)), dt))
+    k = jnp.round(x * (1 / math.log(2)))
+    r = x - k * ln2_hi
+    rl = -(k * ln2_lo)
+    s = m.poly(r, _EXPM1_TAIL[: 7 if p <= 24 else 11])
+    c = jnp.zeros_like(r)
+    for a in reversed(_EXPM1_DW):
+        a_hi, a_lo = m.const_dd(a, dt)
+        s, pe = two_prod(s, r)
+        s, se = m.two_sum(s, jnp.asarray(a_hi, dt))  # (the constant second: see two_sum)
+        c = c * r + (pe + se + a_lo)
+    em1, em1e = two_prod(r, s)
+    em1e = em1e + r * c + rl * (1 + em1)  # + the low part of r, to first order
+    two_k = jnp.ldexp(jnp.ones_like(x), k.astype(jnp.int32))
+    hi, hie = m.two_sum(two_k, two_k * em1)
+    # renormalized: the low part of r (k ln2_lo) can exceed an ULP of hi (float32)
+    return m.two_sum(hi, hie + two_k * em1e)
+
+
+def _tanhexp_parts(x):
+    # g = tanh(E), E = e^x; g' = E sech^2(E), g'' = g' (1 - 2 E tanh E).
+    # x >= 0: g' = 4E q / (1 + q)^2 with q = e^{-2E}, and 2E as a double word: its rounding
+    # would be multiplied by 2E (up to ~730 before g' underflows).  x < 0: g' = sech^2(E) e^x,
+    # with e^x as the exponential part so that x g' does not flush with e^x.
+    pos = x >= 0
+    xp = jnp.where(pos, jnp.where(x > 8, 8, x), 0)  # beyond 8, g' = 0 in every dtype
+    eh, el = _exp_dw(xp)
+    q = jnp.exp(-2 * eh)
+    xn = jnp.where(pos, 0, x)
+    en = jnp.exp(xn)
+    k = jnp.where(pos, 4 * eh / ((1 + q) * (1 + q)), m.sech2(en))
+    n = jnp.where(pos, 2 * eh, -xn)
+    lo = lax.stop_gradient(jnp.where(pos, 2 * el, 0))
+    e = jnp.where(pos, eh, en)
+    th = m.tanh(e)
+    return th, k, n, lo, 1 - 2 * e * th
+
+
+def _tanhexp(x):
+    # Below x = -20, tanh(e^x) = e^x to the last bit and x e^x is formed without flushing e^x
+    # (it is a normal number down to x = -91.8 in float32, where e^x is not).
+    low = x < -20
+    xs = jnp.where(low, 0, jnp.where(x > 20, 20, x))
+    return jnp.where(low, m.mul_exp(x, jnp.where(low, x, 0)), x * m.tanh(jnp.exp(xs)))
+
+
+tanhexp = register(Activation(
+    name="tanhexp",
+    family="smooth",
+    summary="TanhExp: x tanh(e^x).",
+    formula=r"\mathrm{tanhexp}(x) = x \tanh(e^x)",
+    derivative=r"\partial_x = \tanh(e^x) + x e^x \mathrm{sech}^2(e^x), \quad "
+               r"\partial_x^2 = e^x \mathrm{sech}^2(e^x)\bigl(2 + x - 2x e^x \tanh(e^x)\bigr)",
+    fn=_tanhexp,
+    tangent=_x_gate_rule(_tanhexp_parts),
+    output_range=(-0.3532858, math.inf),
+    notes="The derivatives hold sech^2(e^x) ~ 4 e^{-2e^x}, which magnifies the rounding of "
+          "e^x by 2e^x (up to ~730 before they underflow): e^x is computed there as a double "
+          "word (Cody-Waite reduction and a compensated Horner scheme).",
+    reference=Reference("X. Liu, X. Di", "TanhExp: A smooth activation function with high "
+                        "convergence speed for lightweight neural networks",
+                        "IET Computer Vision 15(2):136-150, 2021", "2003.09855"),
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.tanhexp(jnp.array([-1.0, 0.0, 2.0]))
+Array([-0.35213548,  0.        ,  1.9999986 ], dtype=float32)""",
 ))
 
 

@@ -180,6 +180,29 @@ def _serf_terms2(x):
     return 2 * E(v) * s(x), -2 * x * v * E(v) * s(x) ** 2, x * E(v) * ds(x)
 
 
+# tanhexp = x tanh(e^x): g' = e^x sech^2(e^x), g'' = g' (1 - 2 e^x tanh(e^x)).  Beyond
+# x = 50, sech^2(e^x) < e^{-10^21} (0 in every float format) and tanh(e^x) = 1 to far more
+# than the working precision; mpmath cannot form e^{e^x} for x ~ 1e308.
+_TE_BIG = 50
+
+
+def _te_gate(x):
+    return mp.mpf(1) if x > _TE_BIG else mp.tanh(mp.exp(x))
+
+
+def _te_d1(x):
+    return mp.mpf(0) if x > _TE_BIG else mp.exp(x) * sech2(mp.exp(x))
+
+
+def _tanhexp_terms1(x):
+    return _te_gate(x), x * _te_d1(x)
+
+
+def _tanhexp_terms2(x):
+    d1 = _te_d1(x)
+    return 2 * d1, x * d1, -2 * x * d1 * mp.exp(x) * _te_gate(x)
+
+
 def _gated(gate, terms1, terms2):
     return Ref(f=lambda x: x * gate(x), df=lambda x: sum(terms1(x)),
                d2f=lambda x: sum(terms2(x)),
@@ -226,6 +249,7 @@ REFS = {
     "mish": _gated(lambda x: mp.tanh(sp(x)), _mish_terms1, _mish_terms2),
     "smish": _gated(lambda x: mp.tanh(mp.log1p(s(x))), _smish_terms1, _smish_terms2),
     "serf": _gated(lambda x: mp.erf(sp(x)), _serf_terms1, _serf_terms2),
+    "tanhexp": _gated(_te_gate, _tanhexp_terms1, _tanhexp_terms2),
     "squareplus": Ref(f=_squareplus, df=_squareplus_df,
                       d2f=lambda x, b: b / (2 * _r(x, b) ** 3),
                       dparams={"b": lambda x, b: 1 / (4 * _r(x, b))},
