@@ -57,9 +57,16 @@ def _softmax(r):
     return [v / s for v in e]
 
 
+def _one_minus(p, i):
+    # 1 - p_i as the sum of the other weights: for a dominant entry 1 - p_i cancels far below
+    # the working precision (1 - softmax = 1e-54 in a row at scale 30).
+    return mp.fsum(v for k, v in enumerate(p) if k != i)
+
+
 def _softmax_jac(r):
     y = _softmax(r)
-    return [[y[i] * ((i == j) - y[j]) for j in range(len(r))] for i in range(len(r))]
+    return [[y[i] * _one_minus(y, i) if i == j else -y[i] * y[j] for j in range(len(r))]
+            for i in range(len(r))]
 
 
 def _lse(r):
@@ -105,12 +112,18 @@ def _halves(r, split, gate_first):
     return (b, a, ib, ia) if gate_first else (a, b, ia, ib)
 
 
+def _ncdf(v):
+    # erfc, not 1 + erf: in the lower tail 1 + erf(v / sqrt 2) cancels to far below the
+    # working precision (Phi(-32) = 1e-230).
+    return mp.erfc(-v / mp.sqrt(2)) / 2
+
+
 def _gelu(v):
-    return v * (1 + mp.erf(v / mp.sqrt(2))) / 2
+    return v * _ncdf(v)
 
 
 def _gelu_d(v):
-    return (1 + mp.erf(v / mp.sqrt(2))) / 2 + v * mp.exp(-v * v / 2) / mp.sqrt(2 * mp.pi)
+    return _ncdf(v) + v * mp.exp(-v * v / 2) / mp.sqrt(2 * mp.pi)
 
 
 GATES: dict[Any, tuple[Callable, Callable]] = {
@@ -182,7 +195,8 @@ AXIS_REFS: dict[str, AxisRef] = {
                        void=float("inf")),
     "log_softmax": AxisRef(
         f=lambda r: [v - _lse(r) for v in r],
-        jac=lambda r: [[(i == j) - p for j, p in enumerate(_softmax(r))] for i in range(len(r))],
+        jac=lambda r: [[_one_minus(y, i) if i == j else -y[j] for j in range(len(r))]
+                       for y in [_softmax(r)] for i in range(len(r))],
         masked=True, empty=-mp.inf),
     "logsumexp": AxisRef(f=lambda r: [_lse(r)], jac=lambda r: [_softmax(r)],
                          out_len=lambda n: 1, masked=True, empty=-mp.inf),

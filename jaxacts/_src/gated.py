@@ -19,6 +19,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxacts._src import math as m
+from jaxacts._src import smooth
 from jaxacts._src.jvp import normalize_axis
 from jaxacts._src.registry import Activation, Param, Reference, Static, get, register
 
@@ -60,10 +62,30 @@ def _validator(fname: str):
     return validate
 
 
+def _gelu_product(v: jax.Array, g: jax.Array, approximate: bool = True) -> jax.Array:
+    """``v * gelu(g)`` with ``v g`` taken into the gate's tail factor: gelu(g) alone underflows
+    below g = -13 in float32 while the product with a large ``v`` is still a normal number
+    (a 16-bit geglu, computed in float32, would then not be rounded once)."""
+    vg = v * g
+    if approximate:
+        return m.x_sigmoid(vg, *smooth._gelu_tanh_w(g))
+    k, h, lo = smooth._gauss_parts(g)
+    # below -40 the product underflows in every dtype (|g| is clamped in _gauss_parts)
+    neg = jnp.where(g < -40, 0, smooth._exp_dd(vg * k, h, lo))
+    return jnp.where(g < 0, neg, vg * (1 - smooth._exp_dd(k, h, lo)))
+
+
+# Gates whose product with the value half is computed by a dedicated routine.
+_PRODUCTS: dict[str, Callable[..., jax.Array]] = {"gelu": _gelu_product}
+
+
 def _gated_fn(gate: str | Callable | None, fixed: dict):
     def fn(x, axis, split, gate_first, **kw):
         v, g = _split(x, axis, split, gate_first)
-        return v * _gate_fn(kw.pop("gate", gate), **fixed, **kw)(g)
+        act = kw.pop("gate", gate)
+        if isinstance(act, str) and act in _PRODUCTS and not fixed:
+            return _PRODUCTS[act](v, g, **kw)
+        return v * _gate_fn(act, **fixed, **kw)(g)
 
     def tangent(t, x, y, axis, split, gate_first, **kw):
         v, g = _split(x, axis, split, gate_first)
@@ -171,13 +193,18 @@ def _clamp_parts(x, alpha, limit, axis, split, gate_first):
 
 def _clamped_fn(x, alpha, limit, axis, split, gate_first):
     _, _, gc, vc = _clamp_parts(x, alpha, limit, axis, split, gate_first)
-    return gc * get("sigmoid")(alpha * gc) * (vc + 1)
+    return m.x_sigmoid(gc, *m.scale_dd(gc, alpha)) * (vc + 1)
 
 
 def _glu_part(gc, alpha):
-    """``gc * sigmoid(alpha gc)`` and its partials in gc and alpha (registered sigmoid')."""
-    s, ds = jax.jvp(get("sigmoid"), (alpha * gc,), (jnp.ones_like(gc),))
-    return gc * s, s + gc * alpha * ds, gc * gc * ds
+    """``gc * sigmoid(alpha gc)`` and its partials in gc and alpha.
+
+    ``alpha gc`` is carried as a double word (as silu does): its rounding error alone would be
+    multiplied by ``|alpha gc|`` in the sigmoid's tail.
+    """
+    w, we = m.scale_dd(gc, alpha)
+    return (m.x_sigmoid(gc, w, we), m.x_sigmoid_derivative(gc, w, we, alpha),
+            gc * (gc * m.dsigmoid(w)))
 
 
 def _clamped_tangent(t, x, y, alpha, limit, axis, split, gate_first):
