@@ -362,26 +362,31 @@ Array([-0.15865526,  0.        ,  1.9544997 ], dtype=float32)""",
 
 def _mish(x):
     # tanh(softplus(x)) = n / (n + 2), n = e^x (e^x + 2): one exp.  Beyond x = 20 the ratio
-    # is 1 to the last float64 bit.
-    e = jnp.exp(jnp.where(x > 20, 20, x))
+    # is 1 to the last float64 bit.  Where e^x is about to flush, x e^x (e^x + 2) / (n + 2)
+    # with e^x as mul_exp's exponential part: x e^x is a normal number down to x = -91.8 in
+    # float32, where e^x alone is not.
+    es, scale = m.exp_scaled(jnp.where(x > 20, 20, x))
+    e = es * scale
     n = e * (e + 2)
-    return jnp.where(x > 20, x, m.times(x, n / (n + 2)))
+    tiny = m.times(x * ((e + 2) / (n + 2)) * scale, es)  # (one rounding more)
+    return jnp.where(scale < 1, tiny, jnp.where(x > 20, x, x * (n / (n + 2))))
 
 
 def _mish_tangent(t, x, y):
     # tanh(sp) + x sech^2(sp) sigma(x) as rational functions of q = e^{-|x|} (one exp).  With
     # D = 1 + 2q + 2q^2: x >= 0: 1 - 2q^2/D + 4x q^2 (1 + q)/D^2 (q = e^-x);
-    # x < 0: n/w + 4x q (1 + q)/w^2 with n = q (q + 2), w = n + 2 (q = e^x).
+    # x < 0: q ((q + 2)/w + 4x (1 + q)/w^2) with w = q (q + 2) + 2 (q = e^x, the factor q
+    # as mul_exp's exponential part, as in the value).
     # Each form avoids the cancellation of the other (and its overflow); differentiating it
     # gives the second derivative.
     x = m.clamp(x, _XLO, _XHI)
-    q = jnp.exp(jnp.where(x > 0, -x, x))
+    qs, scale = m.exp_scaled(jnp.where(x > 0, -x, x))
+    q = qs * scale
     q2 = q * q
     dd = 1 + 2 * q + 2 * q2
     pos = 1 - 2 * q2 / dd + 4 * x * q2 * (1 + q) / (dd * dd)
-    n = q * (q + 2)
-    w = n + 2
-    neg = n / w + 4 * x * q * (1 + q) / (w * w)
+    w = q * (q + 2) + 2
+    neg = m.times(((q + 2) / w + 4 * x * (1 + q) / (w * w)) * scale, qs)
     return t * jnp.where(x > 0, pos, neg)
 
 
@@ -415,10 +420,21 @@ def _smish(x):
 
 
 def _smish_tangent(t, x, y):
+    # tanh(lg) + x sech^2(lg) sigma'(x) / (1 + s), lg = log1p(s), s = sigma(x), as rational
+    # functions of q = e^{-|x|} (the value's forms), with the factor q of sigma'(x) as
+    # mul_exp's exponential part: x q is a normal number where q alone flushes (|x| in
+    # [87.3, 91.8] in float32).  sigma'(x) / (1 + s) = q / ((1 + q)(1 + 2q)) for x < 0 and
+    # q / ((1 + q)(2 + q)) for x >= 0.
     x = m.clamp(x, _XLO, _XHI)
-    s = m.sigmoid(x)
-    lg = jnp.log1p(s)
-    return t * (m.tanh(lg) + x * m.sech2(lg) * m.dsigmoid(x) / (1 + s))
+    neg = x < 0
+    qs, scale = m.exp_scaled(jnp.where(neg, x, -x))
+    q = qs * scale
+    s = jnp.where(neg, q, 1) / (1 + q)
+    xd = x * m.sech2(jnp.log1p(s)) / ((1 + q) * jnp.where(neg, 1 + 2 * q, 2 + q))
+    gate_neg = (2 + 3 * q) / (2 + q * (6 + 5 * q))  # times q
+    gate_pos = (3 + 2 * q) / (5 + q * (6 + 2 * q))
+    return t * (jnp.where(neg, 0, gate_pos)
+                + m.times((jnp.where(neg, gate_neg, 0) + xd) * scale, qs))
 
 
 smish = register(Activation(
@@ -510,6 +526,16 @@ def _serf_parts(x):
     return jax.scipy.special.erf(m.softplus(x)), k, n, lo, c
 
 
+def _serf(x):
+    # Below x = -40, erf(softplus(x)) = (2/sqrt(pi)) e^x to the last bit, and x e^x is formed
+    # without flushing e^x (it is a normal number down to x = -91.8 in float32, e^x is not).
+    low = x < -40
+    xs = jnp.where(low, 0, x)
+    xl = jnp.where(low, x, 0)
+    return jnp.where(low, m.mul_exp(xl * (2 / math.sqrt(math.pi)), xl),
+                     xs * jax.scipy.special.erf(m.softplus(xs)))
+
+
 serf = register(Activation(
     name="serf",
     family="smooth",
@@ -517,7 +543,7 @@ serf = register(Activation(
     formula=r"\mathrm{serf}(x) = x\,\mathrm{erf}(\log(1 + e^x))",
     derivative=r"\partial_x = \mathrm{erf}(\mathrm{sp}(x)) + "
                r"x\frac{2}{\sqrt\pi}e^{-\mathrm{sp}(x)^2}\sigma(x)",
-    fn=lambda x: m.times(x, jax.scipy.special.erf(m.softplus(x))),
+    fn=_serf,
     tangent=_x_gate_rule(_serf_parts),
     output_range=(-0.3607, math.inf),
     reference=Reference("S. Nag, M. Bhattacharyya", "SERF: Towards better training of deep "
