@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxacts._src.math import expm1_nonpositive
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 
@@ -217,37 +218,31 @@ rrelu = register(Activation(
 ))
 
 
-def _expm1_nonpositive(u: jax.Array, e: jax.Array) -> jax.Array:
-    """``expm1(u)`` for ``u <= 0`` given ``e = exp(u)``, cheaper than XLA's expm1 and as accurate.
-
-    Below -ln 2, ``e - 1`` loses nothing (e < 1/2, so one ULP of e is at most one of the
-    result); above, a Taylor polynomial (alternating, |u| < 0.7: about 1 ULP).  Sharing ``e``
-    with the derivative lets XLA compute one exp for a training step's forward and backward.
-    """
-    small = u > -math.log(2)
-    us = jnp.where(small, u, jnp.zeros_like(u))
-    n = 17 if u.dtype == jnp.float64 else 10
-    q = jnp.full_like(u, 1 / math.factorial(n))
-    for j in range(n - 1, 0, -1):
-        q = q * us + 1 / math.factorial(j)
-    return jnp.where(small, us * q, e - 1)
-
-
 # The exponential linear units share one shape: x for x > 0, c * expm1(x / s) below, with
 # derivative (c / s) * exp(x / s).  The exp branch gets a clamped input (never overflows) and
-# the derivative is computed from x with exp, never as y + c (which cancels for x << 0).
-def _eu_u(x, s):
-    return nonpositive(x) if s is None else nonpositive(x) / s
+# the derivative is computed with exp, never as y + c (which cancels for x << 0: it is
+# exactly 0 below x = -17 in float32, jax-ml/jax#39795).
+def _eu_e(x, s):
+    # e^{x/s} for x <= 0 and e (> 1.5) for x > 0: the derivative reads the branch from this
+    # one array, so a training step keeps it and the output, not x as well.
+    u = nonpositive(x) if s is None else nonpositive(x) / s
+    return jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u)), u
 
 
 def _eu(x, c, s, lin=1):
-    u = _eu_u(x, s)
-    return jnp.where(x > 0, lin * x, c * _expm1_nonpositive(u, jnp.exp(u)))
+    e, u = _eu_e(x, s)
+    return jnp.where(x > 0, lin * x, c * expm1_nonpositive(u, e))
 
 
 def _eu_tangent(t, x, c, s, lin=1):
     cs = c if s is None else c / s
-    return t * jnp.where(x > 0, lin, cs * jnp.exp(_eu_u(x, s)))
+    e, _ = _eu_e(x, s)
+    return t * jnp.where(e > 1.5, lin, cs * e)
+
+
+def _elu_dalpha(ta, x, y, a):
+    e, u = _eu_e(x, None)
+    return ta * expm1_nonpositive(u, e)
 
 
 elu = register(Activation(
@@ -260,8 +255,7 @@ elu = register(Activation(
     params=(Param("alpha", 1.0, "scale of the negative part."),),
     fn=lambda x, a: _eu(x, a, None),
     tangent=lambda t, x, y, a: _eu_tangent(t, x, a, None),
-    param_tangents=(lambda ta, x, y, a: ta * _expm1_nonpositive(_eu_u(x, None),
-                                                               jnp.exp(_eu_u(x, None))),),
+    param_tangents=(_elu_dalpha,),
     kinks=(Kink(0.0, lambda alpha=1.0: alpha,
                 "The left derivative alpha, the same as jax.nn and torch."),),
     output_range=(-1.0, math.inf),

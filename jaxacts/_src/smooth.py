@@ -50,9 +50,12 @@ def _softplus(x, beta, *, threshold):
 
 
 def _softplus_tangent(t, x, y, beta, *, threshold):
+    if threshold is None:
+        # sigma(beta x) = 1 - e^{-beta y}, from the output alone (see log_sigmoid): a training
+        # step keeps no array besides y.
+        return t * m.one_minus_exp(-(beta * y))
     z = beta * x
-    d = m.sigmoid(z)
-    return t * (d if threshold is None else jnp.where(z > threshold, 1, d))
+    return t * jnp.where(z > threshold, 1, m.sigmoid(z))
 
 
 def _softplus_dbeta(tb, x, y, beta, *, threshold):
@@ -140,12 +143,12 @@ def _silu_w(x, beta):
 
 
 def _silu(x, beta):
-    return m.x_sigmoid(x, *_silu_w(x, beta))
+    return m.x_sigmoid_parts(x, *_silu_w(x, beta), beta)[0]
 
 
 def _silu_tangent(t, x, y, beta):
-    # the same w as the value, so that XLA computes it (and the exp) once in a training step
-    return t * m.x_sigmoid_derivative(x, *_silu_w(x, beta), beta)
+    # from y and the value's own gate (not from x): a training step keeps two arrays
+    return t * m.x_sigmoid_grad(y, m.x_sigmoid_parts(x, *_silu_w(x, beta), beta)[1], beta)
 
 
 def _silu_dbeta(tb, x, y, beta):
@@ -183,7 +186,7 @@ def _quick_w(x):
 
 
 def _quick_gelu_tangent(t, x, y):
-    return t * m.x_sigmoid_derivative(x, *_quick_w(x), 1.702)
+    return t * m.x_sigmoid_grad(y, m.x_sigmoid_parts(x, *_quick_w(x), 1.702)[1], 1.702)
 
 
 quick_gelu = register(Activation(
@@ -192,7 +195,7 @@ quick_gelu = register(Activation(
     summary="QuickGELU (CLIP): the sigmoid approximation x sigma(1.702 x) of GELU.",
     formula=r"\mathrm{quick\_gelu}(x) = x\,\sigma(1.702\,x)",
     derivative=r"\partial_x = \sigma(z) + z\sigma'(z),\ z = 1.702 x",
-    fn=lambda x: m.x_sigmoid(x, *_quick_w(x)),
+    fn=lambda x: m.x_sigmoid_parts(x, *_quick_w(x), 1.702)[0],
     tangent=_quick_gelu_tangent,
     output_range=(-0.1636, math.inf),
     notes="The constant 1.702 is rounded to the compute dtype (as in CLIP's code).",
@@ -230,13 +233,14 @@ def _gelu_tanh(x):
     # x (1 + tanh u) / 2 = x sigma(2u): no 1 + tanh(u) cancellation (jax.nn's is 0 below
     # x = -4.9) and no x**3 overflow NaN.
     # (beyond |x| = 40, w is clamped but still far enough for a gate of exactly 0 or 1)
-    return m.x_sigmoid(x, *_gelu_tanh_w(x))
+    return m.x_sigmoid_parts(x, *_gelu_tanh_w(x), 1.0)[0]
 
 
 def _gelu_tanh_tangent(t, x, y):
     xs = m.clamp(x, -40.0, 40.0)
     c1, c3 = float(_GT1), float(_GT3)
-    return t * m.x_sigmoid_derivative(x, *_gelu_tanh_w(x), c1 + 3 * c3 * (xs * xs))
+    g = m.x_sigmoid_parts(x, *_gelu_tanh_w(x), 1.0)[1]
+    return t * m.x_sigmoid_grad(y, g, c1 + 3 * c3 * (xs * xs))
 
 
 # erfc(z) = e^{-z^2} t Q(u), t = 2 / (2 + z), u = (2 - z) / (2 + z) in (-1, 1]: Q is smooth
