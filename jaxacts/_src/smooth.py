@@ -567,6 +567,16 @@ _EXPM1_TAIL = tuple(1 / math.factorial(i + 1) for i in range(5, 16))
 _LN2 = "0.69314718055994530941723212145817656808"
 
 
+def _pow2(k):
+    """2^k for an integer-valued float k in the normal exponent range, from its bits (exact;
+    jnp.ldexp costs as much as the whole of _exp_dw)."""
+    if jnp.finfo(k.dtype).nmant <= 23:
+        bits = (k.astype(jnp.int32) + 127) << 23
+    else:
+        bits = (k.astype(jnp.int64) + 1023) << 52
+    return lax.bitcast_convert_type(bits, k.dtype)
+
+
 def _exp_dw(x):
     """e^x as hi + lo to about eps^2 relative, for 0 <= x <= 10.
 
@@ -590,7 +600,7 @@ def _exp_dw(x):
         c = c * r + (pe + se + a_lo)
     em1, em1e = two_prod(r, s)
     em1e = em1e + r * c + rl * (1 + em1)  # + the low part of r, to first order
-    two_k = jnp.ldexp(jnp.ones_like(x), k.astype(jnp.int32))
+    two_k = _pow2(k)
     hi, hie = m.two_sum(two_k, two_k * em1)
     # renormalized: the low part of r (k ln2_lo) can exceed an ULP of hi (float32)
     return m.two_sum(hi, hie + two_k * em1e)
