@@ -1,16 +1,23 @@
-"""References for the periodic family (Snake, SnakeBeta), written from the papers.
+"""References for the periodic family (Snake, SnakeBeta, sine), written from the papers.
 
-The library reduces a*x exactly only while |a x| <= 2**19 (float32) / 2**34 (float64); the
-tested domain stops at |x| <= 2**16 so that every parameter set stays inside that limit.  At
-+-inf sin has no limit, so infinities are outside the tested domain too (snake's value there is
-checked separately in the library's docstring notes: it is +-inf).
+The tested domain is every finite x (the grids reach the dtype's max, where a x is far beyond
+any exact Cody-Waite reduction and may overflow the dtype).  At +-inf sin has no limit, so the
+infinities are left out (snake's value there, +-inf, is documented in its notes).  mpmath
+reduces sin's argument with as many extra bits as its magnitude needs, and products such as
+``alpha * x`` of two floats are exact at 60 digits.
 """
 
+import sys
+
 import mpmath as mp
+import numpy as np
 
 from . import Ref
 
-_DOMAIN = (-(2.0 ** 16), 2.0 ** 16)
+_DOMAIN = (-sys.float_info.max, sys.float_info.max)
+# 1e-30 as float32 holds it (and the 16-bit types, computed in float32): rounding a parameter
+# moves a x by up to 2**-24 |a x|, many turns of sin at the largest x.
+_TINY = float(np.float32(1e-30))
 
 
 def _snake_beta(x, alpha, beta):
@@ -29,7 +36,7 @@ REFS = {
         dparams={"a": lambda x, a: x * mp.sin(2 * a * x) / a - mp.sin(a * x) ** 2 / a ** 2},
         # x and sin^2(a x)/a cancel for -1/a < x < 0.
         scale_f=lambda x, a: abs(x) + mp.sin(a * x) ** 2 / a,
-        param_sets=({"a": 2.0}, {"a": 0.125}, {"a": 1e-30}),
+        param_sets=({"a": 2.0}, {"a": 0.125}, {"a": _TINY}),
         domain=_DOMAIN,
     ),
     "snake_beta": Ref(
@@ -52,7 +59,7 @@ REFS = {
         d2f=lambda x, omega: -omega ** 2 * mp.sin(omega * x),
         dparams={"omega": lambda x, omega: x * mp.cos(omega * x)},
         param_sets=({"omega": 1.0}, {"omega": -0.75}),
-        domain=(-(2.0 ** 12), 2.0 ** 12),
+        domain=_DOMAIN,
         fd_eps=1e-4 / 30,  # one step of sin(30 x) as fine as jax's default for sin(x)
     ),
 }
