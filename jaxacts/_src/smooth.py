@@ -626,29 +626,26 @@ def _tanh_ratio(u):
     return m.poly(u, _TANH_SERIES[: 11 if jnp.finfo(u.dtype).nmant <= 23 else 22])
 
 
-def _tanh_of(e):
-    """tanh(e) for e >= 0, within 1 ULP for small e too (series below 0.625)."""
-    small = e < 0.625
-    es = jnp.where(small, e, 0)
-    return jnp.where(small, es * _tanh_ratio(es * es), m.tanh(e))
-
-
 def _tanhexp_parts(x):
-    # g = tanh(E), E = e^x; g' = E sech^2(E), g'' = g' (1 - 2 E tanh E).
-    # x >= 0: g' = 4E q / (1 + q)^2 with q = e^{-2E}, and 2E as a double word: its rounding
-    # would be multiplied by 2E (up to ~730 before g' underflows).  x < 0: g' = sech^2(E) e^x,
-    # with e^x as the exponential part so that x g' does not flush with e^x.
+    # g = tanh(E), E = e^x; g' = E sech^2(E), g'' = g' (1 - 2 E tanh E); with Q = e^{-2E} and
+    # r = 1 / (1 + Q): tanh E = (1 - Q) r (its series below E = 0.625), sech^2 E = 4 Q r^2.
+    # x >= 0: g' = 4E r^2 Q with 2E as a double word (hi n, low lo) in the exponential part
+    # Q: its rounding would be multiplied by 2E (up to ~730 before g' underflows).
+    # x < 0: g' = 4 Q r^2 e^x, with e^x as the exponential part so that x g' does not flush
+    # with e^x.
     pos = x >= 0
     xp = jnp.where(pos, jnp.where(x > 8, 8, x), 0)  # beyond 8, g' = 0 in every dtype
     eh, el = _exp_dw(xp)
-    q = jnp.exp(-2 * eh)
     xn = jnp.where(pos, 0, x)
-    en = jnp.exp(xn)
-    k = jnp.where(pos, 4 * eh / ((1 + q) * (1 + q)), m.sech2(en))
+    e = jnp.where(pos, eh, jnp.exp(xn))
+    q = jnp.exp(-2 * e)
+    r = 1 / (1 + q)
+    small = e < 0.625
+    es = jnp.where(small, e, 0)
+    th = jnp.where(small, es * _tanh_ratio(es * es), (1 - q) * r)
+    k = jnp.where(pos, 4 * eh, 4 * q) * (r * r)
     n = jnp.where(pos, 2 * eh, -xn)
     lo = lax.stop_gradient(jnp.where(pos, 2 * el, 0))
-    e = jnp.where(pos, eh, en)
-    th = _tanh_of(e)
     return th, k, n, lo, 1 - 2 * e * th
 
 
