@@ -122,8 +122,22 @@ def _centered(t, p, axis):
 
 
 def _softmax_tangent(t, y, axis):
-    """The softmax JVP ``y * (t - sum(y * t))``: only the output is kept as a residual."""
-    return y * _centered(t, y, axis)
+    """The softmax JVP ``J t``, ``J = diag(y) - y y^T``, accurate in forward and reverse mode,
+    keeping only the output ``y`` as a residual (as jax.nn's ``y * (t - sum(y t))`` does).
+
+    For a row with a dominant entry i (y_i > 1/2) the direct form cancels at i.  Since
+    ``J 1 = 0``, ``J = P^T J P`` with the shift ``P t = t - t_i 1``: with ``d = P t`` (so
+    ``d_i = 0`` exactly) ``z = y d - y sum(y d)`` needs no cancelling sum, and ``P^T z = z - e_i
+    sum(z)`` only adds rounding noise of ``sum(z) = 0`` to the dominant entry.  The program is
+    its own transpose (``P^T J P`` with ``J`` symmetric), so JAX's transposed VJP is as accurate.
+    Rows without a dominant entry are not shifted.  The mask of i is recomputed by XLA from
+    ``y`` in the backward pass rather than stored.
+    """
+    top = (y > 0.5).astype(y.dtype)  # at most one entry per row, since the row sums to one
+    d = t - jnp.sum(top * t, axis=axis, keepdims=True)
+    yd = y * d
+    z = yd - y * jnp.sum(yd, axis=axis, keepdims=True)
+    return z - top * jnp.sum(z, axis=axis, keepdims=True)
 
 
 def _log_softmax(x, axis, where=None):
