@@ -73,11 +73,13 @@ def _dsigmoid(x):
 
 
 def _sigmoid_small(x):
-    # A = sigmoid(-|x|) = q / (1 + q), q = e^{-|x|}: the exp and the division in one array,
-    # which sigmoid and its derivative share.  In a training step XLA keeps that array (and
-    # the output) between the passes: two arrays, where r = 1/(1 + q) and q were three.
-    q = jnp.exp(jnp.where(x > 0, -x, x))
-    return q / (1 + q)
+    # A = sigmoid(-|x|) = 1 / (1 + e^{|x|}): the exp and the reciprocal in one array, which
+    # sigmoid and its derivative share.  In a training step XLA keeps that array and the
+    # output between the passes (two arrays; r = 1/(1 + q) and q were three).  A reciprocal
+    # last: XLA's CPU reciprocal is twice as fast as a division, and q * (1 / (1 + q)) makes
+    # XLA keep two arrays.  e^{|x|} overflows only where A is below the smallest normal.
+    # (Never differentiated: sigmoid and dsigmoid carry closed-form derivatives.)
+    return 1 / (1 + jnp.exp(jnp.where(x > 0, x, -x)))
 
 
 @_with_derivative(dsigmoid)
