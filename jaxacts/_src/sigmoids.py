@@ -33,7 +33,7 @@ sigmoid = register(Activation(
     anchors={"jax": "sigmoid", "torch": "sigmoid", "keras": "sigmoid"},
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.sigmoid(jnp.array([-1.0, 0.0, 2.0]))
-Array([0.26894143, 0.5       , 0.880797  ], dtype=float32)""",
+Array([0.26894143, 0.5       , 0.8807971 ], dtype=float32)""",
 ))
 
 def _log_sigmoid(x):
