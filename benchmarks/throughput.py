@@ -3,7 +3,8 @@
 For each dtype and size, every entry is timed with, in the same interleaved rounds, jax.nn's
 function (where it has one, called with the same arguments), torch's CPU eager function (if
 torch is installed) and a trivial streaming op of the same shape (``x * 1.0001`` forward,
-``x * 1.0001 + g`` for forward+backward: the same reads and writes as an elementwise VJP).
+``(x * 1.0001, x * 1.0001 + g)`` for forward+backward: the same reads and writes as an
+elementwise forward and VJP together).
 Each timed call is jit-compiled, warmed up and blocked on; the reported time is the median over
 rounds of the mean of a batch of calls, and every ratio is taken within the run:
 
@@ -11,9 +12,12 @@ rounds of the mean of a batch of calls, and every ratio is taken within the run:
 * ``BW`` = streaming-op time / jaxacts time: the fraction of the memory-bandwidth limit reached
   (``BW nn`` for jax.nn).
 
-Forward+backward is ``jax.vjp(f, x)[1](g)`` with a fixed random cotangent ``g`` (what a training
-step computes for the activation).  Elementwise entries use a flat array of ``2^k`` elements,
-axis entries (softmax, glu...) rows of ``--width`` (2^22 -> (4096, 1024)).
+Forward+backward returns both ``y`` and ``jax.vjp(f, x)[1](g)`` for a fixed random cotangent
+``g``: what a training step computes for the activation (the next layer uses ``y``; timing the
+pullback alone would let XLA skip the part of the forward that the derivative does not need,
+which favours rules written from ``x`` over rules written from ``y``).  Elementwise entries
+use a flat array of ``2^k`` elements, axis entries (softmax, glu...) rows of ``--width``
+(2^22 -> (4096, 1024)).
 
 The process restarts itself with glibc malloc settings that keep freed buffers (see
 ``_common.MALLOC_ENV``); ``--no-malloc-env`` measures with the defaults instead.
@@ -98,8 +102,12 @@ def _jax_thunk(f: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     return lambda: jax.block_until_ready(jf(*args))
 
 
-def _vjp(f: Callable[[jax.Array], Any]) -> Callable[[jax.Array, Any], jax.Array]:
-    return lambda x, g: jax.vjp(f, x)[1](g)[0]
+def _vjp(f: Callable[[jax.Array], Any]) -> Callable[[jax.Array, Any], Any]:
+    def fwd_bwd(x: jax.Array, g: Any) -> Any:
+        y, pullback = jax.vjp(f, x)
+        return y, pullback(g)[0]
+
+    return fwd_bwd
 
 
 def _cotangent(f: Callable[[jax.Array], Any], x: jax.Array) -> Any:
@@ -172,7 +180,7 @@ def bench_case(case: C.Case, x: jax.Array, g_x: jax.Array, args, torch: Torch | 
                 th["jax.nn"] = _jax_thunk(fn, x)
         else:
             th = {"jaxacts": _jax_thunk(_vjp(fa), x, g),
-                  "stream": _jax_thunk(lambda v, w: v * 1.0001 + w, x, g_x)}
+                  "stream": _jax_thunk(lambda v, w: (v * 1.0001, v * 1.0001 + w), x, g_x)}
             if fn is not None:
                 th["jax.nn"] = _jax_thunk(_vjp(fn), x, g)
         if mode in torch_thunks:
