@@ -69,56 +69,69 @@ def _mask(x: jax.Array, where: jax.Array | None) -> jax.Array:
     return jnp.broadcast_to(where.astype(bool), x.shape)
 
 
-def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a - b`` as ``hi + lo`` exactly (Knuth's TwoSum; no magnitude ordering needed)."""
+def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``a - b`` as ``hi + lo`` exactly for finite ``a - b`` (Knuth's TwoSum; no magnitude
+    ordering needed)."""
     hi = a - b
     bv = a - hi
     av = hi + bv
-    lo = (a - av) + (bv - b)
+    return hi, (a - av) + (bv - b)
+
+
+def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """:func:`_two_sum` with ``lo = 0`` where ``a - b`` is infinite."""
+    hi, lo = _two_sum(a, b)
     return hi, jnp.where(jnp.isfinite(hi), lo, 0)
 
 
 def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     """The shared core of the softmax family, along ``axes`` (kept as size-1 dims).
 
-    Returns ``(m, hi, lo, e, mask, n_max, rest)``: the shift ``m`` (the masked row max; 0 for a
-    row with no finite max), ``x - m = hi + lo``, ``e = exp(x - m)`` (0 where masked),
-    the mask, the number of entries equal to the max (each has ``e = 1`` exactly) and the sum
-    of the other ``e``.  Keeping ``n_max`` apart lets ``log1p(n_max - 1 + rest)`` resolve
-    ``log_softmax`` of a dominant entry below one ULP of 1.
+    Returns ``(x, m, e)``: ``x`` with masked entries set to -inf, the shift ``m`` (the row max;
+    0 for an empty row) and ``e = exp(x - m)``, where ``x - m`` is carried as a
+    double word.  An elementwise select in this pass costs XLA's CPU loop 3-5x, so -inf entries
+    are kept out of TwoSum (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at
+    a per-row ``floor`` whose ``exp(floor - m)`` is 0: a ``max`` costs like an add.  ``floor`` is
+    ``m - C - |m|`` (strictly below ``m - C`` even where ``m - C`` rounds to ``m``), kept finite;
+    only a row whose max is ``-finfo.max`` itself cannot be floored that way.
     """
-    mask = _mask(x, where)
-    m = jnp.max(x, axis=axes, keepdims=True, where=mask, initial=-jnp.inf)
-    m = jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m))
-    hi, lo = _two_diff(x, m)
+    if where is not None:
+        x = jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
+    fi = jnp.finfo(x.dtype)
+    c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
+    m = jnp.max(x, axis=axes, keepdims=True)
+    m = jnp.where(m == -jnp.inf, jnp.zeros_like(m), m)  # +inf, NaN: a NaN row
+    floor = jnp.maximum((m - c) - jnp.abs(m), -fi.max)
+    hi, lo = _two_sum(jnp.maximum(x, floor), m)
     eh = jnp.exp(hi)
-    e = jnp.where(mask, eh + eh * lo, 0)
-    is_max = mask & (hi == 0)
-    n_max = jnp.sum(is_max, axis=axes, keepdims=True, dtype=x.dtype)
-    rest = jnp.sum(jnp.where(is_max, 0, e), axis=axes, keepdims=True)
-    return m, hi, lo, e, mask, n_max, rest
+    return x, m, eh + eh * lo
+
+
+def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
+    """The row sum of ``e`` (in [0, 1], the row max at 1) as ``n_1 + rest``: the number of
+    entries equal to 1 and the sum of the others.
+
+    Summing the small entries apart keeps their sum's rounding relative to it, not to 1: the
+    softmax denominator ``n_1 + rest`` then has one rounding of size ULP(1), and ``log1p(n_1 - 1
+    + rest)`` resolves ``log_softmax`` of a dominant entry below one ULP of 1.  ``floor``
+    (``floor(e) = 1`` exactly at the entries equal to 1) keeps the split free of an elementwise
+    select.
+    """
+    f = jnp.floor(e)
+    return jnp.sum(f, axis=axes, keepdims=True), jnp.sum(e - f, axis=axes, keepdims=True)
+
+
+def _log_sum(e: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+    """``log(sum(e))`` along ``axes`` for ``e`` as in :func:`_split_sum` (-inf for an empty row)."""
+    n1, rest = _split_sum(e, axes)
+    return jnp.log1p((n1 - 1) + rest)
 
 
 def _softmax(x, axis, where=None):
-    _, _, _, e, _, n_max, rest = _parts(x, axis, where)
-    s = n_max + rest
-    return e / jnp.where(s > 0, s, 1)
-
-
-def _centered(t, p, axis):
-    """``t - sum(p * t)`` for weights ``p`` summing to one, without cancellation.
-
-    For a dominant entry (p_i > 1/2, unique) ``t_i - sum(p t)`` cancels; it equals
-    ``sum_{k != i} p_k (t_i - t_k)``, computed as ``t_i * sum(p_o) - sum(p_o * t)`` with
-    ``p_o`` the other weights.  Elsewhere the direct form has no systematic cancellation.
-    """
-    pm = jnp.max(p, axis=axis, keepdims=True)
-    top = (p == pm) & (pm > 0.5)
-    po = jnp.where(top, 0, p)
-    c = jnp.sum(p * t, axis=axis, keepdims=True)
-    rest = (t * jnp.sum(po, axis=axis, keepdims=True)
-            - jnp.sum(po * t, axis=axis, keepdims=True))
-    return jnp.where(top, rest, t - c)
+    _, _, e = _parts(x, axis, where)
+    n1, rest = _split_sum(e, axis)
+    s = n1 + rest
+    return e / jnp.where(s == 0, 1, s)
 
 
 def _softmax_tangent(t, y, axis):
@@ -141,16 +154,29 @@ def _softmax_tangent(t, y, axis):
 
 
 def _log_softmax(x, axis, where=None):
-    _, hi, lo, _, mask, n_max, rest = _parts(x, axis, where)
-    ok = n_max > 0
-    ls = jnp.log1p(jnp.where(ok, (n_max - 1) + rest, 0))
-    return jnp.where(mask & ok, (hi - ls) + lo, -jnp.inf)
+    x, m, e = _parts(x, axis, where)
+    ls = _log_sum(e, axis)
+    # An empty row gives -inf everywhere: ls = +inf there keeps out -inf - (-inf).
+    ls = jnp.where(ls == -jnp.inf, jnp.inf, ls)
+    # No double word needed here: |x - m| <= |result|, so rounding x - m costs half an ULP.
+    return (x - m) - ls
 
 
 def _log_softmax_tangent(t, x, y, axis, where=None):
-    # Masked entries and empty rows (y = -inf across the row) have zero derivative.
-    live = jnp.isfinite(jnp.max(y, axis=axis, keepdims=True)) & _mask(y, where)
-    return jnp.where(live, _centered(t, jnp.exp(y), axis), 0)
+    """The log-softmax JVP ``J t``, ``J = I - 1 p^T`` (``p = exp(y)``), accurate in forward and
+    reverse mode.
+
+    As for softmax, ``J 1 = 0`` gives ``J = J P`` with the shift ``P t = t - t_i 1`` by the
+    dominant entry i (p_i > 1/2): ``d = P t`` has ``d_i = 0``, so ``(J d)_i = -sum(p d)`` does not
+    cancel, and the transposed program ``P^T J^T g = w - e_i sum(w)`` gives the dominant entry of
+    the VJP from the others (``sum(J^T g) = 0``).  Masked entries and empty rows (y = -inf) get
+    zero derivative.
+    """
+    p = jnp.exp(y)
+    top = (p > 0.5).astype(y.dtype)  # at most one entry per row, since the row sums to one
+    live = (y != -jnp.inf).astype(y.dtype)
+    d = t - jnp.sum(top * t, axis=axis, keepdims=True)
+    return live * (d - jnp.sum(p * d, axis=axis, keepdims=True))
 
 
 def _axis_entry(**kw: Any) -> Activation:
@@ -217,11 +243,10 @@ def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Arra
 
 
 def _logsumexp(a, axis, keepdims, return_sign, where=None, b=None):
-    m, _, _, e, _, n_max, rest = _parts(a, axis, where)
+    _, m, e = _parts(a, axis, where)
     if b is None:
-        # log(n_max + rest) = log1p(n_max - 1 + rest); -inf for an empty row (n_max = 0).
-        out = m + jnp.log1p((n_max - 1) + rest)
-        sign = jnp.where(n_max > 0, 1, 0).astype(a.dtype)
+        out = m + _log_sum(e, axis)
+        sign = jnp.where(out > -jnp.inf, 1, 0).astype(a.dtype)
     else:
         s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
         sign = jnp.sign(s)
@@ -256,7 +281,7 @@ def _logsumexp_tangent(t, a, y, axis, keepdims, return_sign, where=None, b=None)
 
 def _logsumexp_b_tangent(tb, a, y, axis, keepdims, return_sign, where=None, b=None):
     # d/db log|sum b e| = e / sum(b e).
-    _, _, _, e, _, _, _ = _parts(a, axis, where)
+    _, _, e = _parts(a, axis, where)
     s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
     w = e / jnp.where(s != 0, s, 1)
     return _lse_output(jnp.sum(w * tb.astype(a.dtype), axis=axis, keepdims=True), axis,
