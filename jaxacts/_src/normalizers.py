@@ -87,24 +87,35 @@ def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
 def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     """The shared core of the softmax family, along ``axes`` (kept as size-1 dims).
 
-    Returns ``(x, m, e)``: ``x`` with masked entries set to -inf, the shift ``m`` (the row max;
-    0 for an empty row) and ``e = exp(x - m)``, where ``x - m`` is carried as a
-    double word.  An elementwise select in this pass costs XLA's CPU loop 3-5x, so -inf entries
-    are kept out of TwoSum (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at
-    a per-row ``floor`` whose ``exp(floor - m)`` is 0: a ``max`` costs like an add.  ``floor`` is
-    ``m - C - |m|`` (strictly below ``m - C`` even where ``m - C`` rounds to ``m``), kept finite;
-    only a row whose max is ``-finfo.max`` itself cannot be floored that way.
+    Returns ``(x, m, live, e)``: ``x`` with masked entries set to -inf, the row max ``m``, ``live``
+    (1 for a row with an entry above -inf, 0 for an empty row, NaN for a NaN row) and ``e =
+    exp(x - m')`` with ``m' = max(m, -finfo.max)``, where ``x - m'`` is carried as a double word.
+
+    Only arithmetic ops, no select or compare: XLA's CPU backend then fuses the whole map (max,
+    sum and output) into one YNNPACK row loop, as it does jax.nn's; a select or a compare,
+    even on per-row values, splits it and costs 3-5x.  So -inf entries are kept out of TwoSum
+    (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at a per-row ``floor``
+    with ``exp(floor - m') = 0``: ``m' - C - |m'|`` (below ``m' - C`` even where that rounds to
+    ``m'``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
+    way; an empty row gets ``e = 1`` everywhere, which ``live`` cancels.
     """
     if where is not None:
         x = jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
     fi = jnp.finfo(x.dtype)
     c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
     m = jnp.max(x, axis=axes, keepdims=True)
-    m = jnp.where(m == -jnp.inf, jnp.zeros_like(m), m)  # +inf, NaN: a NaN row
-    floor = jnp.maximum((m - c) - jnp.abs(m), -fi.max)
-    hi, lo = _two_sum(jnp.maximum(x, floor), m)
+    mf = jnp.maximum(m, -fi.max)  # +inf, NaN: a NaN row
+    live = jnp.exp(m - mf)
+    floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
+    hi, lo = _two_sum(jnp.maximum(x, floor), mf)
     eh = jnp.exp(hi)
-    return x, m, eh + eh * lo
+    return x, m, live, eh + eh * lo
+
+
+def _dominant(p: jax.Array) -> jax.Array:
+    """1 where ``p > 1/2`` (at most one entry of a row summing to one), else 0, by arithmetic
+    (see :func:`_parts`): ``ceil(2p - 1)`` is 1 on (1/2, 1] and 0 or -1 below."""
+    return jnp.maximum(jnp.ceil(2 * p - 1), 0)
 
 
 def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
@@ -128,10 +139,9 @@ def _log_sum(e: jax.Array, axes: tuple[int, ...]) -> jax.Array:
 
 
 def _softmax(x, axis, where=None):
-    _, _, e = _parts(x, axis, where)
+    _, _, live, e = _parts(x, axis, where)
     n1, rest = _split_sum(e, axis)
-    s = n1 + rest
-    return e / jnp.where(s == 0, 1, s)
+    return e / ((n1 + rest) / live)  # an empty row: e / inf = 0
 
 
 def _softmax_tangent(t, y, axis):
@@ -146,7 +156,7 @@ def _softmax_tangent(t, y, axis):
     Rows without a dominant entry are not shifted.  The mask of i is recomputed by XLA from
     ``y`` in the backward pass rather than stored.
     """
-    top = (y > 0.5).astype(y.dtype)  # at most one entry per row, since the row sums to one
+    top = _dominant(y)
     d = t - jnp.sum(top * t, axis=axis, keepdims=True)
     yd = y * d
     z = yd - y * jnp.sum(yd, axis=axis, keepdims=True)
@@ -154,12 +164,10 @@ def _softmax_tangent(t, y, axis):
 
 
 def _log_softmax(x, axis, where=None):
-    x, m, e = _parts(x, axis, where)
-    ls = _log_sum(e, axis)
-    # An empty row gives -inf everywhere: ls = +inf there keeps out -inf - (-inf).
-    ls = jnp.where(ls == -jnp.inf, jnp.inf, ls)
+    x, m, _, e = _parts(x, axis, where)
     # No double word needed here: |x - m| <= |result|, so rounding x - m costs half an ULP.
-    return (x - m) - ls
+    # An empty row: x = -inf gives -inf.
+    return (x - jnp.maximum(m, -jnp.finfo(x.dtype).max)) - _log_sum(e, axis)
 
 
 def _log_softmax_tangent(t, x, y, axis, where=None):
@@ -173,7 +181,9 @@ def _log_softmax_tangent(t, x, y, axis, where=None):
     zero derivative.
     """
     p = jnp.exp(y)
-    top = (p > 0.5).astype(y.dtype)  # at most one entry per row, since the row sums to one
+    top = _dominant(p)
+    # A compare, not arithmetic: fused into one loop with the rest, the row sums' order under
+    # jit differed from eager's by an ULP.
     live = (y != -jnp.inf).astype(y.dtype)
     d = t - jnp.sum(top * t, axis=axis, keepdims=True)
     return live * (d - jnp.sum(p * d, axis=axis, keepdims=True))
@@ -243,12 +253,12 @@ def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Arra
 
 
 def _logsumexp(a, axis, keepdims, return_sign, where=None, b=None):
-    _, m, e = _parts(a, axis, where)
+    _, m, live, e = _parts(a, axis, where)
     if b is None:
-        out = m + _log_sum(e, axis)
-        sign = jnp.where(out > -jnp.inf, 1, 0).astype(a.dtype)
+        out = m + _log_sum(e, axis)  # an empty row: m = -inf
+        sign = live
     else:
-        s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
+        s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True) * live
         sign = jnp.sign(s)
         out = m + jnp.log(jnp.abs(s))
         if not return_sign:
@@ -281,7 +291,8 @@ def _logsumexp_tangent(t, a, y, axis, keepdims, return_sign, where=None, b=None)
 
 def _logsumexp_b_tangent(tb, a, y, axis, keepdims, return_sign, where=None, b=None):
     # d/db log|sum b e| = e / sum(b e).
-    _, _, e = _parts(a, axis, where)
+    _, _, live, e = _parts(a, axis, where)
+    e = e * live
     s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
     w = e / jnp.where(s != 0, s, 1)
     return _lse_output(jnp.sum(w * tb.astype(a.dtype), axis=axis, keepdims=True), axis,
