@@ -112,12 +112,6 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     return x, m, live, eh + eh * lo
 
 
-def _dominant(p: jax.Array) -> jax.Array:
-    """1 where ``p > 1/2`` (at most one entry of a row summing to one), else 0, by arithmetic
-    (see :func:`_parts`): ``ceil(2p - 1)`` is 1 on (1/2, 1] and 0 or -1 below."""
-    return jnp.maximum(jnp.ceil(2 * p - 1), 0)
-
-
 def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
     """The row sum of ``e`` (in [0, 1], the row max at 1) as ``n_1 + rest``: the number of
     entries equal to 1 and the sum of the others.
@@ -156,7 +150,7 @@ def _softmax_tangent(t, y, axis):
     Rows without a dominant entry are not shifted.  The mask of i is recomputed by XLA from
     ``y`` in the backward pass rather than stored.
     """
-    top = _dominant(y)
+    top = (y > 0.5).astype(y.dtype)  # at most one entry per row, since the row sums to one
     d = t - jnp.sum(top * t, axis=axis, keepdims=True)
     yd = y * d
     z = yd - y * jnp.sum(yd, axis=axis, keepdims=True)
@@ -181,7 +175,7 @@ def _log_softmax_tangent(t, x, y, axis, where=None):
     zero derivative.
     """
     p = jnp.exp(y)
-    top = _dominant(p)
+    top = (p > 0.5).astype(y.dtype)  # at most one entry per row
     # A compare, not arithmetic: fused into one loop with the rest, the row sums' order under
     # jit differed from eager's by an ULP.
     live = (y != -jnp.inf).astype(y.dtype)
