@@ -2,19 +2,15 @@
 
 All evaluate ``sin(a x + m pi/4)`` where ``a x`` is a product of two floats.  Rounding the
 product first would cost ``|a x|`` ULPs (the condition number of sin at large arguments), so the
-product is kept exact and reduced modulo pi/2 exactly:
-
-* while ``|a x| <= 2**(nmant // 2 + 8)`` (2**19 in float32, 2**34 in float64), against a
-  three-part pi/2 (Cody-Waite), from the exact product :func:`two_prod`;
-* beyond, and also where ``a x`` overflows the dtype, by a Payne-Hanek reduction: the
-  mantissas' product is exact, and per exponent a table holds ``(2**g 2/pi) mod 8`` in four
-  words (built at import from 2/pi computed with integers), so that only the bits of 2/pi that
-  matter are multiplied; the partial products are summed in K-fold precision.  This path runs
-  under ``lax.cond`` only when some element needs it.
-
-The reduced argument is a double word, and sin/cos of it come from short Taylor series around 0
-with the leading terms exact: the result is within about 1 ULP for every finite ``a`` and
-``x``; sin has no limit at +-inf (NaN there).
+product is kept exact (:func:`two_prod`, with a power of two moved between huge and tiny
+operands so that the splitting never overflows) and reduced modulo pi/2 against a three-part
+pi/2 (Cody-Waite); the reduced argument is a double word, and sin/cos of it come from short
+Taylor series around 0 with the leading terms exact.  The reduction is exact while
+``|a x| <= 2**(nmant // 2 + 8)`` (2**19 in float32, 2**34 in float64); beyond that XLA's own
+``sin`` of the rounded product is used, which is finite but not accurate to the ULP.  (A
+Payne-Hanek reduction for the far range was written and measured within 1.3 ULP, but inside
+every derivative program it tripled compile times, ran both branches under ``vmap`` and more
+than doubled training-step memory, so it is not used: see git history, commit 0a7d226.)
 """
 
 from __future__ import annotations
@@ -116,122 +112,16 @@ def _quadrant(rh, rl, quad):
     return hi, lo
 
 
-def _two_over_pi(nbits: int) -> int:
-    """floor(2/pi * 2**nbits) (to within a unit), from Machin's formula in integers."""
-    guard = 64
-    one = 1 << (nbits + guard)
-
-    def arctan_inv(n: int) -> int:  # arctan(1/n) * one
-        total, t, k, sign = 0, one // n, 1, 1
-        while t:
-            total += sign * (t // k)
-            t //= n * n
-            k += 2
-            sign = -sign
-        return total
-
-    pi = 16 * arctan_inv(5) - 4 * arctan_inv(239)
-    return ((2 * one * one) // pi) >> guard
-
-
-# Words of (2**g 2/pi) mod 8 kept per exponent g: their truncation error, times an integer
-# mantissa below 2**p, is 2**(3 - (_WORDS - 1) p), below the reduced argument of any product
-# of two floats that is not an exact multiple of pi/2 (heuristically 2**-(2p + 10)).
-_WORDS = 4
-
-
-@functools.cache
-def _rem_table(dtype: np.dtype) -> tuple[int, np.ndarray]:
-    """``(g_lo, T)``: row ``g - g_lo`` of T holds ``(2**g * 2/pi) mod 8`` as greedy words."""
-    fi = np.finfo(dtype)
-    p = fi.nmant + 1
-    g_lo, g_hi = -(3 * p + 16), 2 * fi.maxexp
-    frac = (_WORDS + 3) * p  # fraction bits of each row (the words need about _WORDS p)
-    big = _two_over_pi(frac + g_hi)
-    one = 1 << frac
-    rows = np.zeros((g_hi - g_lo + 1, _WORDS), dtype=dtype)
-    for i, g in enumerate(range(g_lo, g_hi + 1)):
-        rem = (big >> (g_hi - g)) % (8 * one)
-        for w in range(_WORDS):
-            word = float(np.asarray(rem / one, dtype=dtype))
-            rows[i, w] = word
-            num, den = word.as_integer_ratio()
-            rem -= num * (one // den)
-    return g_lo, rows
-
-
-def _vecsum(ts: list[jax.Array]) -> list[jax.Array]:
-    """Error-free pass: the same exact sum, with its rounded value last (Ogita-Rump-Oishi)."""
-    out = list(ts)
-    for i in range(1, len(out)):
-        out[i], out[i - 1] = two_sum(out[i], out[i - 1])
-    return out
-
-
-def _sin_dw_far(a, x, m):
-    """``sin(a x + m pi/4)`` by Payne-Hanek reduction, for any finite ``a`` and ``x``.
-
-    ``a x = (ph + pl) 2**S`` with the mantissa product exact, so ``a x`` may exceed the float
-    range.  For each part ``y = Y 2**(g - S)`` (``Y`` an integer below 2**p),
-    ``y 2**S 2/pi mod 8 = Y ((2**g 2/pi) mod 8) mod 8``; the products ``Y T_w`` are exact
-    double words, summed in K-fold precision (SumK) with the integer part taken out after
-    the first pass, so the quarter-turn fraction keeps its relative accuracy however close
-    ``a x`` comes to a multiple of pi/2.
-    """
-    dt = x.dtype
-    fi = np.finfo(np.dtype(dt))
-    p = fi.nmant + 1
-    g_lo, rows = _rem_table(np.dtype(dt))
-    table = jnp.asarray(rows)
-    fa, ea = jnp.frexp(a)
-    fx, ex = jnp.frexp(x)
-    ph, pl = two_prod(fa, fx)  # in [1/4, 1): no overflow, no underflow
-    terms = []
-    for y, nw in ((ph, _WORDS), (pl, _WORDS - 1)):
-        fy, ey = jnp.frexp(y)
-        yi = fy * float(2 ** p)
-        idx = jnp.clip(ey - p + ea + ex - g_lo, 0, rows.shape[0] - 1)
-        t = jnp.take(table, idx, axis=0)
-        for w in range(nw):
-            h, lo = two_prod(yi, t[..., w])
-            if w == 0:  # exact: a multiple of 8 near h, h's ULP being at most 16
-                h = h - 8.0 * jnp.round(h * 0.125)
-            terms += [h, lo]
-    if m % 2:
-        terms.append(jnp.full_like(x, 0.5))  # pi/4 is half a quarter turn
-    terms = _vecsum(terms[::-1])  # roughly smallest first
-    n = jnp.round(terms[-1])
-    terms[-1] = terms[-1] - n  # exact: |terms[-1]| < 40, n its nearest integer
-    for _ in range(2 if p > 30 else 3):
-        terms = _vecsum(terms)
-    fh, fl = two_sum(terms[-1], functools.reduce(jnp.add, terms[:-1]))
-    # quarter turns to radians, with a two-part pi/2
-    c0, c1 = _parts(np.dtype(dt), _PIO2, 2)
-    rh, rl = two_prod(fh, jnp.asarray(c0, dt))
-    rh, rl = two_sum(rh, rl + (fh * c1 + fl * c0))
-    quad = n.astype(jnp.int32) + m // 2
-    return _quadrant(rh, rl, quad)
-
-
 def sin_dw(a: jax.Array, x: jax.Array, m: int = 0):
     """``sin(a x + m pi/4)`` as a double word ``(hi, lo)`` from the exact product ``a x``.
 
-    Accurate to a small fraction of an ULP for all finite ``a`` and ``x`` (also where ``a x``
-    overflows); NaN where either is infinite or NaN.  The Payne-Hanek path for
-    ``|a x| > _reduce_max`` runs (under ``lax.cond``) only when some element needs it.
+    Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, XLA's
+    ``sin`` of the rounded argument (finite for finite x, NaN at +-inf).
     """
-    p = a * x
-    ok = jnp.abs(p) <= _reduce_max(x.dtype)
-    far = ~ok & jnp.isfinite(a) & jnp.isfinite(x)
+    ok = jnp.abs(a * x) <= _reduce_max(x.dtype)
     hi, lo = _sin_dw_near(a, x, m, ok)
-    hi = jnp.where(ok, hi, jnp.nan)
-
-    def with_far(hi, lo, a, x):
-        fa, fx = jnp.where(far, a, 1.0), jnp.where(far, x, 1.0)
-        fhi, flo = _sin_dw_far(fa, fx, m)
-        return jnp.where(far, fhi, hi), jnp.where(far, flo, lo)
-
-    return jax.lax.cond(jnp.any(far), with_far, lambda hi, lo, a, x: (hi, lo), hi, lo, a, x)
+    far = jnp.sin(a * x + m * (math.pi / 4))
+    return jnp.where(ok, hi, far), jnp.where(ok, lo, 0.0)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
@@ -288,9 +178,9 @@ def _snake_da(t, x, y, a):
 
 
 _SIN_NOTE = (
-    "sin(a x) is computed from the exact product a x, reduced modulo pi/2 exactly (Cody-Waite "
-    "while |a x| <= 2**19 in float32 or 2**34 in float64, Payne-Hanek beyond, also where a x "
-    "overflows), so it stays within about 1 ULP for every finite x and a.  ")
+    "sin(a x) is computed from the exact product a x, reduced modulo pi/2 exactly "
+    "(Cody-Waite), so it stays within about 1 ULP while |a x| <= 2**19 in float32 or 2**34 in "
+    "float64; beyond that it is XLA's sin of the rounded product (finite, not ULP-accurate).  ")
 
 snake = register(Activation(
     name="snake",
