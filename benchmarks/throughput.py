@@ -140,6 +140,10 @@ class Torch:
                 f(self.torch.zeros(2, 2), **kw)
             except (TypeError, RuntimeError):
                 kw = {}
+        try:  # torch's function may need more than x (prelu's weight, logsumexp's dim)
+            f(self.torch.zeros(2, 2), **kw)
+        except (TypeError, RuntimeError):
+            return None
         return lambda x: f(x, **kw)
 
     def tensor(self, x: jax.Array, requires_grad: bool = False) -> Any:
