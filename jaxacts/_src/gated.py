@@ -203,8 +203,8 @@ def _glu_part(gc, alpha):
     multiplied by ``|alpha gc|`` in the sigmoid's tail.
     """
     w, we = m.scale_dd(gc, alpha)
-    return (m.x_sigmoid(gc, w, we), m.x_sigmoid_derivative(gc, w, we, alpha),
-            gc * (gc * m.dsigmoid(w)))
+    out, gate = m.x_sigmoid_parts(gc, w, we, alpha)
+    return out, m.x_sigmoid_grad(out, gate, alpha), gc * (gc * m.dsigmoid(w))
 
 
 def _clamped_tangent(t, x, y, alpha, limit, axis, split, gate_first):

@@ -280,26 +280,6 @@ def exp_scaled(n: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.exp(jnp.where(low, n + c, n)), jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
 
 
-def _gate(w: jax.Array, we: jax.Array | float) -> tuple[jax.Array, ...]:
-    """The pieces of sigmoid(W), W = w + we, from one ``exp`` and one division.
-
-    Returns (neg, e, k, r): with Q = e^{-|W|} = e * k (k folds in the correction ``we`` and
-    the rescaling of e that keeps e a normal number where Q alone is subnormal),
-    sigmoid(W) = Q r (w < 0) or 1 - Q r (w >= 0), and sigmoid'(W) = Q r^2, r = 1 / (1 + Q).
-    Every use multiplies ``k`` into a moderate factor before ``e``, so that products like
-    x sigmoid'(W) stay normal (x e^{-88} at x = 176 in float32) in values and derivatives.
-    """
-    c = _exp_shift(w.dtype)
-    neg = w < 0
-    a = jnp.where(neg, -w, w)
-    big = a > c / 2  # c - a is exact for a in [c/2, 2c]; beyond, the result underflows
-    e = jnp.exp(jnp.where(big, c - a, -a))
-    # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
-    k = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype) * (1 + jnp.where(neg, we, -we))
-    r = 1 / (1 + e * k)
-    return neg, e, k, r
-
-
 def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
     """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail."""
     return x_sigmoid_parts(x, w, we)[0]
@@ -360,19 +340,3 @@ def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float) -> jax.Arr
     ydb = jnp.where(big & neg, yd, 0) * math.exp(c)
     far = jnp.where(neg, ydb + q, (yd - 1) * q) * math.exp(-c) + jnp.where(neg, 0, 1)
     return jnp.where(big, far, near)
-
-
-def x_sigmoid_derivative(x: jax.Array, w: jax.Array, we: jax.Array | float,
-                         dw: jax.Array) -> jax.Array:
-    """d/dx [x sigmoid(W)] = sigmoid(W) + x W' sigmoid'(W), W = w + we, W' = dw.
-
-    ``we`` should be constant for differentiation (``lax.stop_gradient``): its derivative is
-    zero in exact arithmetic.  Written as [w >= 0] + Q r (x dw r -+ 1), one ``exp`` and one
-    division; differentiating it gives the second derivative, every term of which carries
-    the factor e (no term is lost to a subnormal intermediate).
-    """
-    neg, e, k, r = _gate(w, we)
-    # x dw is replaced where e = 0 (it may be infinite there): double-where, so that reverse
-    # mode does not form 0 * inf either.
-    xd = jnp.where(e == 0, 0, x * dw)
-    return jnp.where(neg, 0, 1) + k * r * (jnp.where(neg, 1, -1) + r * xd) * e
