@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxacts._src.jvp import normalize_axis
+from jaxacts._src.math import two_sum
 from jaxacts._src.registry import Activation, Param, Reference, Static, register
 
 _AXIS = Static("axis", -1, "the axis or tuple of axes to normalize over.")
@@ -69,18 +70,9 @@ def _mask(x: jax.Array, where: jax.Array | None) -> jax.Array:
     return jnp.broadcast_to(where.astype(bool), x.shape)
 
 
-def _two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a - b`` as ``hi + lo`` exactly for finite ``a - b`` (Knuth's TwoSum; no magnitude
-    ordering needed)."""
-    hi = a - b
-    bv = a - hi
-    av = hi + bv
-    return hi, (a - av) + (bv - b)
-
-
 def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """:func:`_two_sum` with ``lo = 0`` where ``a - b`` is infinite."""
-    hi, lo = _two_sum(a, b)
+    """``a - b`` as ``hi + lo`` (:func:`two_sum`), with ``lo = 0`` where ``a - b`` is infinite."""
+    hi, lo = two_sum(a, -b)
     return hi, jnp.where(jnp.isfinite(hi), lo, 0)
 
 
@@ -107,7 +99,7 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     mf = jnp.maximum(m, -fi.max)  # +inf, NaN: a NaN row
     live = jnp.exp(m - mf)
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
-    hi, lo = _two_sum(jnp.maximum(x, floor), mf)
+    hi, lo = two_sum(jnp.maximum(x, floor), -mf)
     eh = jnp.exp(hi)
     return x, m, live, eh + eh * lo
 
