@@ -14,31 +14,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxacts._src import math as jm
-from jaxacts._src.math import two_sum
+from jaxacts._src.math import two_prod, two_sum
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 # ---------------------------------------------------------------------------------------------
-# Numerics shared by the learnable families (periodic and rational import them from here).
-# Error-free transformations (Dekker, Knuth): a product or sum as an exact unevaluated pair
-# (hi, lo).  A parameter multiplying x inside exp, sigmoid or sin is rounded before the outer
-# function sees it, and the outer function's condition number (|u| for exp(u) and for sin(u)
+# Numerics shared by the learnable families.  The error-free transformations (Dekker, Knuth:
+# a product or sum as an exact unevaluated pair (hi, lo)) are math.two_prod and math.two_sum.
+# A parameter multiplying x inside exp, sigmoid or sin is rounded before the outer function sees
+# it, and the outer function's condition number (|u| for exp(u) and for sin(u)
 # at large u) amplifies that rounding; keeping the product as a pair removes it.  Operands
 # must stay below finfo.max / 2**(mantissa/2 + 1), where the splitter would overflow.
-
-
-def split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Veltkamp split of ``a`` into two halves whose pairwise products are exact."""
-    c = float(2 ** ((jnp.finfo(a.dtype).nmant + 2) // 2) + 1) * a
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """``a * b`` as ``(p, e)`` with ``p + e`` exactly the product (barring under/overflow)."""
-    p = a * b
-    ah, al = split(a)
-    bh, bl = split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
 def dw_mul(ah: jax.Array, al: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
