@@ -1,12 +1,14 @@
 """Forward and forward+backward throughput of every registry entry against jax.nn and torch.
 
 For each dtype and size, every entry is timed with, in the same interleaved rounds, jax.nn's
-function (where it has one, called with the same arguments), torch's CPU eager function (if
-torch is installed) and a trivial streaming op of the same shape (``x * 1.0001`` forward,
-``(x * 1.0001, x * 1.0001 + g)`` for forward+backward: the same reads and writes as an
-elementwise forward and VJP together).
-Each timed call is jit-compiled, warmed up and blocked on; the reported time is the median over
-rounds of the mean of a batch of calls, and every ratio is taken within the run:
+function (where it has one, called with the same arguments), torch's eager function (if
+torch is installed; on CUDA when jax runs on a GPU and torch sees one, else on the CPU) and a
+trivial streaming op of the same shape (``x * 1.0001`` forward, ``(x * 1.0001, x * 1.0001 + g)``
+for forward+backward: the same reads and writes as an elementwise forward and VJP together).
+Each timed function is jit-compiled and warmed up; a batch of calls is dispatched back to back and
+waited for once; the reported time is the median over rounds of the batch's mean, and every ratio
+is the median over rounds of the ratio within that round.  On a GPU the run first streams for a
+few seconds so that the clocks are up before the first timing:
 
 * ``x nn`` = jax.nn time / jaxacts time (above 1: jaxacts is faster), ``x torch`` likewise;
 * ``BW`` = streaming-op time / jaxacts time: the fraction of the memory-bandwidth limit reached
@@ -69,16 +71,16 @@ def parser():
 
 
 def time_interleaved(thunks: dict[str, Callable[[], Any]], rounds: int,
-                     min_time: float) -> tuple[dict[str, float], float]:
-    """Median seconds per call of each thunk, with the thunks alternating within each round (the
-    starting one rotates), and the minor page faults per call over the timed part."""
+                     min_time: float) -> tuple[dict[str, list[float]], float]:
+    """Seconds per call of each thunk in every round, with the thunks alternating within each
+    round (the starting one rotates), and the minor page faults per call over the timed part."""
     for th in thunks.values():  # warm-up (the first call compiles)
-        th()
-        th()
+        _wait(th())
+        _wait(th())
     reps = {}
     for k, th in thunks.items():
         t0 = time.perf_counter()
-        th()
+        _wait(th())
         dt = time.perf_counter() - t0
         reps[k] = int(min(max(min_time / max(dt, 1e-9), 1), 1000))
     keys = list(thunks)
@@ -90,16 +92,39 @@ def time_interleaved(thunks: dict[str, Callable[[], Any]], rounds: int,
         for k in keys[s:] + keys[:s]:
             t0 = time.perf_counter()
             for _ in range(reps[k]):
-                thunks[k]()
+                out = thunks[k]()
+            _wait(out)
             samples[k].append((time.perf_counter() - t0) / reps[k])
             calls += reps[k]
     faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / max(calls, 1)
-    return {k: statistics.median(v) for k, v in samples.items()}, faults
+    return samples, faults
+
+
+def _wait(out: Any) -> None:
+    """Block until a thunk's result is ready: a batch of calls is dispatched back to back and
+    waited for once (a wait per call would time the dispatch latency too, on a GPU a large
+    part of a short kernel's time)."""
+    if callable(out):  # torch's thunks return their device's synchronize
+        out()
+    else:
+        jax.block_until_ready(out)
+
+
+def _warm_clocks(seconds: float = 3.0) -> None:
+    """Keep the accelerator busy until its clocks are up (an idle GPU starts at a fraction of
+    its clock rate, which would slow the first entries' rounds)."""
+    v = jnp.ones(2 ** 26, jnp.float32)
+    f = jax.jit(lambda v: v * 1.0001)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for _ in range(20):
+            v = f(v)
+        jax.block_until_ready(v)
 
 
 def _jax_thunk(f: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     jf = jax.jit(f)
-    return lambda: jax.block_until_ready(jf(*args))
+    return lambda: jf(*args)
 
 
 def _vjp(f: Callable[[jax.Array], Any]) -> Callable[[jax.Array, Any], Any]:
@@ -118,11 +143,15 @@ def _cotangent(f: Callable[[jax.Array], Any], x: jax.Array) -> Any:
 
 
 class Torch:
-    """torch's CPU eager counterpart of a case (``None`` thunks where it has none)."""
+    """torch's eager counterpart of a case (``None`` thunks where it has none), on the CPU, or
+    on CUDA when jax runs on a GPU and torch sees one (each call then synchronizes)."""
 
     def __init__(self, torch: Any):
         self.torch = torch
         self.F = torch.nn.functional
+        gpu = jax.default_backend() == "gpu" and torch.cuda.is_available()
+        self.device = "cuda" if gpu else "cpu"
+        self.sync: Callable[[], Any] = torch.cuda.synchronize if gpu else (lambda: None)
 
     def function(self, case: C.Case) -> Callable[..., Any] | None:
         name = case.torch_name()
@@ -148,7 +177,7 @@ class Torch:
 
     def tensor(self, x: jax.Array, requires_grad: bool = False) -> Any:
         t = self.torch.from_numpy(np.asarray(x.astype(jnp.float32)))
-        t = t.to(getattr(self.torch, str(x.dtype)))
+        t = t.to(device=self.device, dtype=getattr(self.torch, str(x.dtype)))
         return t.requires_grad_(requires_grad)
 
     def thunks(self, case: C.Case, x: jax.Array, g: Any) -> dict[str, Callable[[], Any]]:
@@ -161,10 +190,12 @@ class Torch:
         def fwd():
             with torch.no_grad():
                 f(xt)
+            return self.sync
 
         def fwd_bwd():
             xr.grad = None
             f(xr).backward(gt)
+            return self.sync
         return {"fwd": fwd, "fwd+bwd": fwd_bwd}
 
 
@@ -190,21 +221,24 @@ def bench_case(case: C.Case, x: jax.Array, g_x: jax.Array, args, torch: Torch | 
         if mode in torch_thunks:
             th["torch"] = torch_thunks[mode]
         t, faults = time_interleaved(th, args.rounds, args.min_time)
-        recs.append({"name": case.label, "mode": mode, **{f"t_{k}": t.get(k) for k in IMPLS},
-                     "faults_per_call": faults})
+        recs.append({"name": case.label, "mode": mode,
+                     **{f"t_{k}": statistics.median(t[k]) if k in t else None for k in IMPLS},
+                     **ratios(t), "faults_per_call": faults})
     return recs
 
 
-def ratios(r: dict[str, Any]) -> dict[str, float | None]:
-    ta = r.get("t_jaxacts")
+def ratios(t: dict[str, list[float]]) -> dict[str, float | None]:
+    """The ratios of a record, each the median over rounds of that round's ratio (implementations
+    timed in the same round share the machine's state then; a ratio of medians would mix rounds
+    taken under different background load)."""
 
-    def q(k):
-        v = r.get(k)
-        return v / ta if v is not None and ta else None
+    def q(num, den):
+        if num not in t or den not in t:
+            return None
+        return statistics.median(a / b for a, b in zip(t[num], t[den], strict=True))
 
-    nn, base = r.get("t_jax.nn"), r.get("t_stream")
-    return {"x_nn": q("t_jax.nn"), "x_torch": q("t_torch"), "bw": q("t_stream"),
-            "bw_nn": base / nn if nn and base else None}
+    return {"x_nn": q("jax.nn", "jaxacts"), "x_torch": q("torch", "jaxacts"),
+            "bw": q("stream", "jaxacts"), "bw_nn": q("stream", "jax.nn")}
 
 
 def run(args) -> list[dict[str, Any]]:
@@ -214,6 +248,8 @@ def run(args) -> list[dict[str, Any]]:
     dtypes = [d.strip() for d in args.dtypes.split(",")]
     torch_mod = None if args.no_torch else C.torch_module()
     torch = Torch(torch_mod) if torch_mod is not None else None
+    if jax.default_backend() != "cpu" and not args.quick:
+        _warm_clocks()
     cases = C.cases(C.parse_names(args.only))
     pwl = {c.label: C.is_piecewise_linear(c) for c in cases}
     records = []
@@ -236,7 +272,6 @@ def run(args) -> list[dict[str, Any]]:
                             for m in MODES]
                 for r in recs:
                     r.update(meta)
-                    r.update(ratios(r))
                     records.append(r)
                 print(f"  {dtype} 2^{k} {case.label}", file=sys.stderr, flush=True)
     return records
@@ -299,7 +334,7 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
                                                           if bad else "")))
     n = sum(r.get("x_torch") is not None for r in f32)
     bad = _fails(f32, "x_torch", 1.0, strict=True)
-    out.append(("float32 faster than torch CPU eager",
+    out.append(("float32 faster than torch eager",
                 "not measured (torch not installed)" if not n else
                 ("met" if not bad else "not met"),
                 f"{n - len(bad)}/{n} faster" + (f"; not faster: {_list(bad, 'x_torch')}"

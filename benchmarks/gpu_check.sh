@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# One-shot GPU check, sized for a ~10-minute slot on one GPU (the figures in the README's GPU
+# section come from it). Run from the repository root on a machine whose python has jax with
+# CUDA, flax, torch, mpmath, hypothesis, chex and pytest-xdist:
+#
+#     OUT=gpu_out bash benchmarks/gpu_check.sh
+#
+# Phase 1 (CPU-bound compilation, run side by side): the accuracy tests (test_elementwise,
+# test_axis: every dtype, values, derivatives, transformations) on the GPU, and the bfloat16 and
+# float16 accuracy tables beside jax.nn.  Phase 2 (alone, so timings are quiet): throughput of
+# every entry in float32 and of the common ones in bfloat16, at 2^26 elements (large enough that
+# kernel time, not dispatch, dominates), against jax.nn and torch on CUDA.
+# Each step has its own time limit and writes its own files, so a step that runs out of time
+# loses only its own results.
+set -u
+OUT=${OUT:-gpu_out}
+PY=${PYTHON:-python3}
+W=$(mktemp -d)  # everything is written here, then packed into $OUT/gpu_check.tgz
+mkdir -p "$OUT"
+trap 'tar czf "$OUT/gpu_check.tgz" -C "$W" . ; cp "$W"/*.md "$OUT"/ 2>/dev/null' EXIT
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
+T1=${T1:-200}
+T2=${T2:-80}
+SIZE=${SIZE:-26}
+COMMON=relu,leaky_relu,gelu,silu,sigmoid,tanh,softplus,log_sigmoid,elu,selu,mish,softmax,log_softmax,glu
+
+{ nvidia-smi -L; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
+  $PY -c "import jax, jaxlib, flax, torch; print('jax', jax.__version__, 'flax', flax.__version__,
+'torch', torch.__version__, jax.devices())"; } >"$W/env.txt" 2>&1
+cat "$W/env.txt"
+
+start=$(date +%s)
+timeout "$T1" $PY -m pytest tests/test_elementwise.py tests/test_axis.py -n 10 -q \
+  -p no:cacheprovider --junitxml="$W/tests.xml" >"$W/tests.log" 2>&1 &
+for dt in bfloat16 float16; do
+  timeout "$T1" $PY benchmarks/accuracy.py --dtypes "$dt" --out "$W/accuracy_$dt.csv" \
+    >"$W/accuracy_$dt.md" 2>"$W/accuracy_$dt.err" &
+done
+wait
+echo "phase 1: $(( $(date +%s) - start )) s"
+tail -4 "$W/tests.log"
+grep -h "meet\|met" "$W"/accuracy_*.md | head -6
+
+start=$(date +%s)
+# float32 in three chunks of the registry (a chunk that runs out of time loses only itself)
+names=$($PY -c "import jaxacts as ja; print(' '.join(ja.names()))")
+chunks=$($PY -c "import sys; n=sys.argv[1:]; k=-(-len(n)//3)
+print(' '.join(','.join(n[i:i+k]) for i in range(0, len(n), k)))" $names)
+i=0
+for only in $chunks; do
+  i=$((i+1))
+  timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes float32 --rounds 7 \
+    --min-time 0.01 --only "$only" --out "$W/throughput_float32_$i.json" \
+    >"$W/throughput_float32_$i.md" 2>"$W/throughput_float32_$i.err"
+done
+timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes bfloat16 --rounds 7 \
+  --min-time 0.01 --only "$COMMON" --out "$W/throughput_bfloat16.json" \
+  >"$W/throughput_bfloat16.md" 2>"$W/throughput_bfloat16.err"
+echo "phase 2: $(( $(date +%s) - start )) s"
+grep -h -A12 "Issue 6 throughput targets" "$W"/throughput_*.md
