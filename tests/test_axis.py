@@ -320,6 +320,36 @@ def test_empty_rows_give_zeros_not_nan(name):
         assert np.isfinite(g).all() and np.all(g[rows] == 0), g
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", MASKED)
+def test_dominant_infinity_gives_the_limit(name, dtype):
+    """Entries at +inf (softmin: -inf) dominate their row: the output is the limit as they grow
+    (their mass split equally among them, 0 elsewhere; -inf for log_softmax's other entries,
+    +inf for logsumexp), not NaN or a silent row of zeros, and the gradient is finite."""
+    ref = AXIS_REFS[name]
+    top, big = -ref.void, 1e6 * np.sign(-ref.void)
+    for row in ([top, 0.0, 1.0, -2.0], [top, ref.void, 3.0, top], [top] * 4):
+        x = jnp.asarray(row, acc.DTYPES[dtype])
+        want = [float(v) for v in ref.f([mp.mpf(big if v == top else v) for v in row])]
+        want = np.where(np.abs(want) > 1e5, np.copysign(np.inf, want), want)
+        got = np.asarray(call(name, x), np.float64).reshape(-1)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=0, err_msg=f"{name}{row}")
+        w = jnp.arange(1.0, 1.0 + got.size, dtype=x.dtype)
+        g = jax.grad(lambda v: jnp.sum(jnp.where(jnp.isfinite(y := call(name, v)), y * w, 0)))(x)
+        assert np.isfinite(np.asarray(g)).all(), (name, row, g)
+
+
+@pytest.mark.parametrize("name", MASKED)
+def test_nan_in_a_row_is_never_lost(name):
+    """A NaN entry makes its row's output NaN and its gradient NaN (sparsemax and entmax-1.5
+    used to return a row of zeros); other rows are untouched."""
+    x = jnp.asarray([[1.0, np.nan, -2.0, 0.5], [1.0, 3.0, -2.0, 0.5]])
+    y = np.asarray(call(name, x)).reshape(2, -1)
+    assert np.isnan(y[0]).all() and np.isfinite(y[1]).all(), y
+    g = np.asarray(jax.grad(lambda v: jnp.sum(call(name, v)))(x))
+    assert np.isnan(g[0]).any() and np.isfinite(g[1]).all(), g
+
+
 # --- named regressions and drop-in compatibility ----------------------------------------------
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp", "glu"])

@@ -32,7 +32,11 @@ _WHERE_DOC = ("optional boolean mask broadcastable to ``x``; entries where it is
               "left out (their output is 0, -inf for log_softmax) and get zero gradient.")
 _MASK_NOTES = (
     "A row with nothing to normalize (every entry masked out by ``where``, or every entry "
-    "-inf) gives zeros and zero gradients, never NaN. The row is shifted by its maximum and "
+    "-inf) gives zeros and zero gradients, never NaN. A row holding +inf (softmin: -inf) "
+    "gives the limit as those entries grow: their mass split equally among them and 0 "
+    "elsewhere (log_softmax: -inf elsewhere; logsumexp: +inf), with finite gradients; "
+    "jax.nn gives NaN there. A NaN anywhere in a row makes the whole row NaN. "
+    "The row is shifted by its maximum and "
     "the shift is carried in double word, so values are within a few ULP of the correctly "
     "rounded result; 16-bit inputs are computed in float32 and rounded once."
 )
@@ -79,29 +83,36 @@ def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
 def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     """The shared core of the softmax family, along ``axes`` (kept as size-1 dims).
 
-    Returns ``(x, m, live, e)``: ``x`` with masked entries set to -inf, the row max ``m``, ``live``
-    (1 for a row with an entry above -inf, 0 for an empty row, NaN for a NaN row) and ``e =
-    exp(x - m')`` with ``m' = max(m, -finfo.max)``, where ``x - m'`` is carried as a double word.
+    Returns ``(xc, m, mf, live, e)``: ``x`` with masked entries set to -inf and +inf clamped to
+    ``finfo.max``, the row max ``m`` of the unclamped ``x``, ``mf = max(max(xc), -finfo.max)``,
+    ``live`` (1 for a row with an entry above -inf, 0 for an empty row, NaN for a
+    NaN row) and ``e = exp(xc - mf)``, where ``xc - mf`` is carried as a double word.
+
+    A row holding +inf takes its limit: ``xc - mf`` is 0 at its infinite entries and about
+    ``-finfo.max`` at the others, so ``e`` is 1 and 0 there (softmax then splits the mass
+    equally among the infinite entries).
 
     Only arithmetic ops, no select or compare: XLA's CPU backend then fuses the whole map (max,
     sum and output) into one YNNPACK row loop, as it does jax.nn's; a select or a compare,
     even on per-row values, splits it and costs 3-5x.  So -inf entries are kept out of TwoSum
     (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at a per-row ``floor``
-    with ``exp(floor - m') = 0``: ``m' - C - |m'|`` (below ``m' - C`` even where that rounds to
-    ``m'``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
+    with ``exp(floor - mf) = 0``: ``mf - C - |mf|`` (below ``mf - C`` even where that rounds to
+    ``mf``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
     way; an empty row gets ``e = 1`` everywhere, which ``live`` cancels.
     """
     if where is not None:
         x = jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
     fi = jnp.finfo(x.dtype)
     c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
-    m = jnp.max(x, axis=axes, keepdims=True)
-    mf = jnp.maximum(m, -fi.max)  # +inf, NaN: a NaN row
+    xc = jnp.minimum(x, fi.max)
+    m = jnp.max(xc, axis=axes, keepdims=True)
+    mf = jnp.maximum(m, -fi.max)  # NaN: a NaN row
     live = jnp.exp(m - mf)
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
-    hi, lo = two_sum(jnp.maximum(x, floor), -mf)
+    hi, lo = two_sum(jnp.maximum(xc, floor), -mf)
     eh = jnp.exp(hi)
-    return x, m, live, eh + eh * lo
+    # (computed only where used: XLA drops it from softmax's program)
+    return xc, jnp.max(x, axis=axes, keepdims=True), mf, live, eh + eh * lo
 
 
 def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
@@ -125,7 +136,7 @@ def _log_sum(e: jax.Array, axes: tuple[int, ...]) -> jax.Array:
 
 
 def _softmax(x, axis, where=None):
-    _, _, live, e = _parts(x, axis, where)
+    _, _, _, live, e = _parts(x, axis, where)
     n1, rest = _split_sum(e, axis)
     return e / ((n1 + rest) / live)  # an empty row: e / inf = 0
 
@@ -150,10 +161,13 @@ def _softmax_tangent(t, y, axis):
 
 
 def _log_softmax(x, axis, where=None):
-    x, m, _, e = _parts(x, axis, where)
+    xc, m, mf, _, e = _parts(x, axis, where)
     # No double word needed here: |x - m| <= |result|, so rounding x - m costs half an ULP.
-    # An empty row: x = -inf gives -inf.
-    return (x - jnp.maximum(m, -jnp.finfo(x.dtype).max)) - _log_sum(e, axis)
+    # An empty row: x = -inf gives -inf.  A row holding +inf: r = finfo.max (0 elsewhere), and
+    # r (1 - e), 0 at the infinite entries (e = 1) and r at the others, sends those to -inf.
+    # (An empty row: r = finfo.max and e = 1.  Arithmetic only, see _parts.)
+    r = jnp.finfo(x.dtype).max * (1 - jnp.exp(-jnp.abs(mf - m)))
+    return ((xc - mf) - _log_sum(e, axis)) - r * (1 - e)
 
 
 def _log_softmax_tangent(t, x, y, axis, where=None):
@@ -239,7 +253,7 @@ def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Arra
 
 
 def _logsumexp(a, axis, keepdims, return_sign, where=None, b=None):
-    _, m, live, e = _parts(a, axis, where)
+    _, m, _, live, e = _parts(a, axis, where)
     if b is None:
         out = m + _log_sum(e, axis)  # an empty row: m = -inf
         sign = live
@@ -277,7 +291,7 @@ def _logsumexp_tangent(t, a, y, axis, keepdims, return_sign, where=None, b=None)
 
 def _logsumexp_b_tangent(tb, a, y, axis, keepdims, return_sign, where=None, b=None):
     # d/db log|sum b e| = e / sum(b e).
-    _, _, live, e = _parts(a, axis, where)
+    _, _, _, live, e = _parts(a, axis, where)
     e = e * live
     s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True)
     w = e / jnp.where(s != 0, s, 1)
@@ -344,9 +358,15 @@ def _sorted_support(z: jax.Array, mask: jax.Array, crit):
 
     Returns ``(hi, lo, sup, k)``: the shifted row, the support mask and its size (>= 1).
     """
-    zm = jnp.where(mask, z, -jnp.inf)
+    # +inf clamped to finfo.max: a row holding +inf takes its limit (its infinite entries share
+    # the support; the finite ones fall about finfo.max below them, out of it).
+    zm = jnp.where(mask, jnp.minimum(z, jnp.finfo(z.dtype).max), -jnp.inf)
     m = jnp.max(zm, axis=-1, keepdims=True)
     hi, lo = _two_diff(zm, jnp.where(jnp.isfinite(m), m, 0))
+    # Entries more than 1 below the max are outside the support of both maps (tau >= max - 1),
+    # so clamping the finite ones at -4 changes nothing, and keeps the criteria's sums and
+    # squares from overflowing (a row holding +inf has finite entries near -finfo.max).
+    hi = jnp.where(hi == -jnp.inf, hi, jnp.maximum(hi, -4))
     srt = -jnp.sort(-hi, axis=-1)
     k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
     fin = jnp.isfinite(srt)
@@ -355,7 +375,7 @@ def _sorted_support(z: jax.Array, mask: jax.Array, crit):
     # gives the support as a mask of the unsorted row.
     kth = jnp.take_along_axis(srt, jnp.maximum(n - 1, 0), axis=-1)
     sup = mask & (hi >= kth) & (n > 0)
-    return hi, lo, sup, jnp.maximum(n, 1).astype(z.dtype)
+    return hi, lo, sup, jnp.maximum(n, 1).astype(z.dtype), jnp.isnan(m)
 
 
 def _support_sum(v, sup):
@@ -363,11 +383,12 @@ def _support_sum(v, sup):
 
 
 def _sparsemax_rows(z, mask):
-    hi, lo, sup, k = _sorted_support(z, mask, lambda s, k: 1 + k * s > jnp.cumsum(s, axis=-1))
+    hi, lo, sup, k, nan = _sorted_support(z, mask,
+                                          lambda s, k: 1 + k * s > jnp.cumsum(s, axis=-1))
     # tau from the support with plain sums (more accurate than the sequential cumsum).
     tau = (_support_sum(hi, sup) + _support_sum(lo, sup) - 1) / k
     r = (hi - tau) + lo
-    return jnp.where(sup & (r > 0), r, 0)
+    return jnp.where(nan, jnp.nan, jnp.where(sup & (r > 0), r, 0))  # a NaN row: all NaN
 
 
 def _entmax_crit(s, k):
@@ -379,7 +400,7 @@ def _entmax_crit(s, k):
 
 
 def _entmax15_rows(z, mask):
-    hi, lo, sup, k = _sorted_support(z / 2, mask, _entmax_crit)
+    hi, lo, sup, k, nan = _sorted_support(z / 2, mask, _entmax_crit)
     # tau solves sum_S (z_i - tau)^2 = 1 on the support; the two-pass variance avoids the
     # cancellation of mean(z^2) - mean(z)^2.
     mean = (_support_sum(hi, sup) + _support_sum(lo, sup)) / k
@@ -388,7 +409,7 @@ def _entmax15_rows(z, mask):
     tau = mean - jnp.sqrt(jnp.where(delta > 0, delta, 0))
     r = (hi - tau) + lo
     r = jnp.where(sup & (r > 0), r, 0)
-    return r * r
+    return jnp.where(nan, jnp.nan, r * r)  # a NaN row: all NaN
 
 
 def _support_tangent(t, g, axis):
@@ -402,7 +423,7 @@ def _support_tangent(t, g, axis):
 def _sqrt_y(y):
     # sqrt(y) with a zero derivative off the support (sqrt'(0) is infinite).
     pos = y > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, y, 1)), 0)
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, y, 1)), 0) + (y - y)  # a NaN row's NaN
 
 
 sparsemax = register(_axis_entry(
@@ -414,7 +435,7 @@ sparsemax = register(_axis_entry(
                 r"s = [y > 0]"),
     fn=lambda x, axis, where=None: _rowwise(_sparsemax_rows, x, axis, where),
     tangent=lambda t, x, y, axis, where=None: _support_tangent(
-        t, (y > 0).astype(y.dtype), axis),
+        t, (y > 0).astype(y.dtype) + (y - y), axis),  # y - y: a NaN row's NaN
     output_range=(0.0, 1.0),
     smoothness=0,
     notes=("Exactly sparse: entries with x_i <= tau are 0. At the (measure-zero) support "
