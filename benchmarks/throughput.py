@@ -411,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     records = run(args)
     print(C.machine_line())
     malloc = "kept buffers (MALLOC_ENV)" if C.malloc_env_active() else "glibc defaults"
-    print(f"malloc settings: {malloc}; rounds {args.rounds}; "
+    omp = C.os.environ.get("OMP_WAIT_POLICY", "default")
+    print(f"malloc settings: {malloc}; OMP_WAIT_POLICY {omp}; rounds {args.rounds}; "
           f"run time {time.perf_counter() - t0:.0f} s"
           + ("; --quick: tiny sizes, the timings mean nothing" if args.quick else ""))
     print()
