@@ -142,10 +142,15 @@ def _signature(decl: Activation) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> Callable:
+def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
+                     consts: tuple = ()) -> Callable:
+    """``consts``: ``(index, value)`` of the parameters given as one of their ``fast_values``
+    (Python floats the rules see as such, with no tangent); the others are arguments."""
     static = dict(static_items)
-    n_p = len(decl.params)
-    p_rules = decl.param_tangents or (None,) * n_p
+    fixed = dict(consts)
+    n_p = len(decl.params) - len(fixed)
+    p_rules = decl.param_tangents or (None,) * len(decl.params)
+    p_rules = tuple(r for i, r in enumerate(p_rules) if i not in fixed)
     guard = decl.nan_guard
     if guard is None:
         guard = decl.kind == "elementwise" and decl.smoothness < math.inf
@@ -153,7 +158,9 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> C
     def unpack(args: tuple) -> tuple[Any, tuple, dict]:
         it = iter(args[1 + n_p:])
         auxd = {n: (next(it) if pr else None) for n, pr in zip(decl.aux, present, strict=True)}
-        return args[0], tuple(args[1:1 + n_p]), auxd
+        given = iter(args[1:1 + n_p])
+        ps = tuple(fixed[i] if i in fixed else next(given) for i in range(len(decl.params)))
+        return args[0], ps, auxd
 
     @jax.custom_jvp
     def f(*args):
@@ -192,14 +199,23 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple) -> C
     return f
 
 
+def _is_fast(p: Param, v: Any) -> bool:
+    return (bool(p.fast_values) and isinstance(v, int | float) and not isinstance(v, bool)
+            and float(v) in p.fast_values)
+
+
 def build(decl: Activation) -> Callable[..., jax.Array]:
     """Turn a declaration into its public, jit-compiled function."""
     sig = _signature(decl)
     make = functools.lru_cache(maxsize=None)(functools.partial(_make_custom_jvp, decl))
     static_names = tuple(s.name for s in decl.static)
 
-    @functools.partial(jax.jit, static_argnames=("static_items", "present"))
-    def core(x, params, aux, static_items, present):
+    def dyn(consts: tuple) -> list[Param]:
+        fixed = dict(consts)
+        return [p for i, p in enumerate(decl.params) if i not in fixed]
+
+    @functools.partial(jax.jit, static_argnames=("static_items", "present", "consts"))
+    def core(x, params, aux, static_items, present, consts):
         dt = x.dtype
         cdt = compute_dtype(dt) if decl.upcast else dt
         if x.dtype != cdt:
@@ -207,11 +223,11 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
         params = tuple(p if p.dtype == cdt else p.astype(cdt) for p in params)
         if decl.kind == "elementwise" and params:
             shape = jnp.broadcast_shapes(
-                x.shape, *(p.shape for p, s in zip(params, decl.params, strict=True)
+                x.shape, *(p.shape for p, s in zip(params, dyn(consts), strict=True)
                            if s.broadcast))
             if x.shape != shape:
                 x = jnp.broadcast_to(x, shape)
-        y = make(static_items, present)(x, *params, *aux)
+        y = make(static_items, present, consts)(x, *params, *aux)
         return jax.tree.map(lambda v: v.astype(dt) if v.dtype == cdt and cdt != dt else v, y)
 
     def public(*args: Any, **kwargs: Any) -> Any:
@@ -231,13 +247,19 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
             if upd:
                 statics.update({k: v for k, v in upd.items() if k in statics})
                 auxd.update({k: v for k, v in upd.items() if k in auxd})
-        params = [jnp.asarray(p) for p in params]
+        # A Python number equal to one of a parameter's fast_values (silu's beta = 1) is passed
+        # to the rules as that float: they may take a cheaper, exact path for it.
+        consts = tuple((i, float(v)) for i, (p, v) in enumerate(zip(decl.params, params,
+                                                                    strict=True))
+                       if _is_fast(p, v))
+        fixed = dict(consts)
+        params = [jnp.asarray(p) for i, p in enumerate(params) if i not in fixed]
         params = [p if jnp.issubdtype(p.dtype, jnp.floating) else p.astype(x.dtype)
                   for p in params]
         present = tuple(v is not None for v in auxd.values())
         aux = tuple(jnp.asarray(v) if not _is_key(v) else v for v in auxd.values()
                     if v is not None)
-        return core(x, tuple(params), aux, tuple(statics.items()), present)
+        return core(x, tuple(params), aux, tuple(statics.items()), present, consts)
 
     public.__name__ = decl.name
     public.__qualname__ = decl.name

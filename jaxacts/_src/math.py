@@ -112,11 +112,22 @@ def tanh(x: jax.Array) -> jax.Array:
     return jnp.where(a < 0.625, jnp.tanh(x), jnp.copysign((1 - u) / (1 + u), x))
 
 
+def log1p_unit(e: jax.Array) -> jax.Array:
+    """log(1 + e) for e in [0, 1] (NaN gives NaN): log(u) + du / u with u + du = 1 + e exactly.
+
+    Measured against mpmath: within 1.5 ULP in float32 and 1 ULP in float64 (XLA's log1p: 2.4
+    and 2), and 2.7x faster than XLA's log1p on the CPU.  The 1 is made to depend on e, or XLA
+    would fold the exact sum around the constant under jit.
+    """
+    u, du = two_sum(jnp.where(jnp.isnan(e), e, 1), e)
+    return jnp.log(u) + du / u
+
+
 @_with_derivative(sigmoid)
 def softplus(x: jax.Array) -> jax.Array:
     """log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}), with derivative ``sigmoid``."""
     neg = jnp.where(x > 0, -x, x)
-    return jnp.where(x > 0, x, 0) + jnp.log1p(jnp.exp(neg))
+    return jnp.where(x > 0, x, 0) + log1p_unit(jnp.exp(neg))
 
 
 def _d_inv_expm1(x):
@@ -308,7 +319,9 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     big = a > c / 2  # c - a is exact for a in [c/2, 2c]; beyond, the result underflows
     # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
     # The correction is inside g: the second derivative is proportional to it in the tail.
-    e = jnp.exp(jnp.where(big, c - a, -a)) * (1 + jnp.where(neg, we, -we))
+    e = jnp.exp(jnp.where(big, c - a, -a))
+    if not (isinstance(we, float) and we == 0.0):
+        e = e * (1 + jnp.where(neg, we, -we))
     scale = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype)
     # The sign goes into the divisor: XLA keeps the result of the division (the costly op
     # that y and the derivative share) and would recompute a select after it from x.

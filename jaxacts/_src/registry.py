@@ -43,6 +43,9 @@ class Param:
       learnable: whether the Flax modules may learn it (most are).
       broadcast: whether the parameter broadcasts elementwise against ``x`` (the default).
         ``False`` for coefficient vectors (rational activations), which the rules index.
+      fast_values: values with a cheaper exact path: a call that passes one of them as a Python
+        number (the default, typically) hands it to ``fn`` and the rules as that Python float,
+        with no tangent; an array of the same value takes the general path.
     """
 
     name: str
@@ -54,6 +57,7 @@ class Param:
     upper_open: bool = False
     learnable: bool = True
     broadcast: bool = True
+    fast_values: tuple[float, ...] = ()
 
     def domain_text(self) -> str:
         if self.lower is None and self.upper is None:

@@ -45,7 +45,8 @@ def _softplus(x, beta, *, threshold):
     e, scale = m.exp_scaled(jnp.where(z > 0, -z, z))
     # log1p(e^n) = e^n to the last bit where exp_scaled rescales.
     inv = 1 / beta  # a scalar op for a scalar beta: a multiply per element, not a divide
-    y = jnp.where(x > 0, x, 0) + jnp.where(scale == 1, jnp.log1p(e) * inv, e * (scale * inv))
+    y = jnp.where(x > 0, x, 0) + jnp.where(scale == 1, m.log1p_unit(e) * inv,
+                                           e * (scale * inv))
     return y if threshold is None else jnp.where(z > threshold, x, y)
 
 
@@ -76,7 +77,7 @@ softplus = register(Activation(
                r"\quad \partial_\beta = \frac{\beta x\,\sigma(\beta x) - "
                r"\log(1 + e^{\beta x})}{\beta^2}",
     params=(Param("beta", 1.0, "sharpness beta (torch's ``beta``).", lower=0.0,
-                  lower_open=True),),
+                  lower_open=True, fast_values=(1.0,)),),
     static=(Static("threshold", None, "torch's switch to the identity where beta * x > "
                    "threshold; ``None`` (default) never switches, as jax.nn.softplus."),),
     fn=_softplus,
@@ -139,6 +140,8 @@ Array([-3.7988549e-01,  5.0000011e-07,  1.4337808e+00], dtype=float32)""",
 
 def _silu_w(x, beta):
     # z = beta x as hi + lo (exact): its rounding error would be multiplied by |z| in the tail.
+    if isinstance(beta, float) and beta == 1.0:  # the default, as a Python number: z = x
+        return x, 0.0
     return m.scale_dd(x, beta)
 
 
@@ -164,7 +167,8 @@ silu = register(Activation(
     derivative=r"\partial_x = \sigma(z) + z\sigma'(z),\ z = \beta x, \quad "
                r"\partial_x^2 = \beta\sigma'(z)(2 - z\tanh(z/2)), \quad "
                r"\partial_\beta = x^2\sigma'(\beta x)",
-    params=(Param("beta", 1.0, "Swish-beta sharpness (1 gives SiLU; learnable)."),),
+    params=(Param("beta", 1.0, "Swish-beta sharpness (1 gives SiLU; learnable).",
+                  fast_values=(1.0,)),),
     fn=_silu,
     tangent=_silu_tangent,
     param_tangents=(_silu_dbeta,),
