@@ -559,7 +559,7 @@ serf = register(Activation(
                         "WACV 2023", "2108.09598"),
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.serf(jnp.array([-1.0, 0.0, 2.0]))
-Array([-0.34224796,  0.        ,  1.9947392 ], dtype=float32)""",
+Array([-0.3422479,  0.       ,  1.9947392], dtype=float32)""",
 ))
 
 
