@@ -1,10 +1,11 @@
 """References for the periodic family (Snake, SnakeBeta, sine), written from the papers.
 
-The library reduces a*x exactly for every finite a and x (Cody-Waite, then Payne-Hanek); the
-values and x-derivatives were measured within target over every finite x, but the tested
-domain still stops at |x| <= 2**16 (sine: 2**12): over the full range the parameter
-derivatives failed their check and float16's cast of the 1e30 extreme gives inf (see the
-report of issue 5).  At +-inf sin has no limit, so infinities are outside the domain.
+The library reduces the exact product a*x modulo pi/2 (Cody-Waite) while |a x| <= 2**19
+(float32) / 2**34 (float64); beyond, it uses XLA's sin of the rounded product, which is not
+ULP-accurate (a Payne-Hanek reduction for that range was written and removed again for its
+compile-time and memory cost: see jaxacts/_src/periodic.py).  The tested domain therefore stops
+at |x| <= 2**16 (sine: 2**12, where omega x stays in range).  At +-inf sin has no limit, so
+infinities are outside the domain.
 """
 
 import mpmath as mp
