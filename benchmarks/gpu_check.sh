@@ -19,8 +19,8 @@ W=$(mktemp -d)  # everything is written here, then packed into $OUT/gpu_check.tg
 mkdir -p "$OUT"
 trap 'tar czf "$OUT/gpu_check.tgz" -C "$W" . ; cp "$W"/*.md "$OUT"/ 2>/dev/null' EXIT
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
-T1=${T1:-200}
-T2=${T2:-80}
+T1=${T1:-170}
+T2=${T2:-70}
 SIZE=${SIZE:-26}
 COMMON=relu,leaky_relu,gelu,silu,sigmoid,tanh,softplus,log_sigmoid,elu,selu,mish,softmax,log_softmax,glu
 

