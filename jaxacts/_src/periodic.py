@@ -6,11 +6,14 @@ product is kept exact (:func:`two_prod`, with a power of two moved between huge 
 operands so that the splitting never overflows) and reduced modulo pi/2 against a three-part
 pi/2 (Cody-Waite); the reduced argument is a double word, and sin/cos of it come from short
 Taylor series around 0 with the leading terms exact.  The reduction is exact while
-``|a x| <= 2**(nmant // 2 + 8)`` (2**19 in float32, 2**34 in float64); beyond that XLA's own
-``sin`` of the rounded product is used, which is finite but not accurate to the ULP.  (A
-Payne-Hanek reduction for the far range was written and measured within 1.3 ULP, but inside
-every derivative program it tripled compile times, ran both branches under ``vmap`` and more
-than doubled training-step memory, so it is not used: see git history, commit 0a7d226.)
+``|a x| <= 2**(nmant // 2 + 8)`` (2**19 in float32, 2**34 in float64).  Beyond, with
+``a x = p + e`` exactly, ``sin(p + e) = sin p cos e + cos p sin e`` from XLA's own sin and cos of
+the floats p and e, which XLA reduces exactly (measured within 0.3 ULP at 1e30 on the CPU): a
+few ULP of 1, which is within the targets except within about 1e-6 of a zero of the result.
+(A Payne-Hanek reduction for that range was written and measured within 1.3 ULP everywhere, but
+inside every derivative program it tripled compile times, ran both branches under ``vmap`` and
+more than doubled training-step memory: see git history, commit 0a7d226.)  Where the product
+``a x`` itself overflows the float range, the result is NaN.
 """
 
 from __future__ import annotations
@@ -70,14 +73,11 @@ def _sincos_reduced(rh, rl):
     return s_hi, s_lo, c_hi, c_lo
 
 
-def _sin_dw_near(a, x, m, ok):
-    """``sin(a x + m pi/4)`` by Cody-Waite reduction, where ``ok`` (|a x| <= _reduce_max)."""
-    dt = x.dtype
-    c0, c1, c2 = opaque(x, *_parts(np.dtype(dt)))
-    pa, xa = jnp.where(ok, a, 0.0), jnp.where(ok, x, 0.0)
+def _exact_product(pa, xa):
+    """``pa * xa = p + e`` exactly, for any finite operands whose product does not overflow."""
     # Veltkamp splitting overflows for operands above max / 2**(nmant/2 + 1): move a power of
-    # 2 from the huge operand to the other one (exact, their product being small here).
-    fi = jnp.finfo(dt)
+    # 2 from the huge operand to the other one (exact, their product being in range).
+    fi = jnp.finfo(xa.dtype)
     sc = 2.0 ** (fi.maxexp // 2)
     big_x, big_a = jnp.abs(xa) > sc, jnp.abs(pa) > sc
     pa, xa = jnp.where(big_x, pa * sc, pa), jnp.where(big_x, xa * (1 / sc), xa)
@@ -86,7 +86,25 @@ def _sin_dw_near(a, x, m, ok):
     # Veltkamp halves of operands below tiny * 2**nmant are subnormal (flushed to 0), which
     # breaks two_prod; there the rounded product alone is used (sin(p) = p to the ULP).
     low = float(fi.tiny) * 2.0 ** (fi.nmant + 2)
-    e = jnp.where((jnp.abs(pa) < low) | (jnp.abs(xa) < low), 0.0, e)
+    return p, jnp.where((jnp.abs(pa) < low) | (jnp.abs(xa) < low), 0.0, e)
+
+
+def _sin_far(a, x, m, ok):
+    """``sin(a x + m pi/4)`` where ``|a x| > _reduce_max`` (``~ok``): with ``a x = p + e``
+    exactly, ``sin(p + e)`` from XLA's sin and cos of the floats p and e (each reduced exactly
+    by XLA), then the quarter turns of m exactly and an eighth turn as (sin + cos) / sqrt 2."""
+    p, e = _exact_product(jnp.where(ok, 0.0, a), jnp.where(ok, 0.0, x))
+    sp, cp, se, ce = jnp.sin(p), jnp.cos(p), jnp.sin(e), jnp.cos(e)
+    s, c = sp * ce + cp * se, cp * ce - sp * se
+    s, c = ((s, c), (c, -s), (-s, -c), (-c, s))[(m // 2) % 4]
+    return (s + c) * math.sqrt(0.5) if m % 2 else s
+
+
+def _sin_dw_near(a, x, m, ok):
+    """``sin(a x + m pi/4)`` by Cody-Waite reduction, where ``ok`` (|a x| <= _reduce_max)."""
+    dt = x.dtype
+    c0, c1, c2 = opaque(x, *_parts(np.dtype(dt)))
+    p, e = _exact_product(jnp.where(ok, a, 0.0), jnp.where(ok, x, 0.0))
     if m % 2:
         q4 = opaque(x, *_parts(np.dtype(dt), _PIO2 / 2, 2))
         p, e2 = two_sum(p, q4[0])
@@ -115,13 +133,12 @@ def _quadrant(rh, rl, quad):
 def sin_dw(a: jax.Array, x: jax.Array, m: int = 0):
     """``sin(a x + m pi/4)`` as a double word ``(hi, lo)`` from the exact product ``a x``.
 
-    Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, XLA's
-    ``sin`` of the rounded argument (finite for finite x, NaN at +-inf).
+    Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, to a
+    few ULP of 1 (:func:`_sin_far`; ``lo = 0``); NaN at +-inf and where ``a x`` overflows.
     """
     ok = jnp.abs(a * x) <= _reduce_max(x.dtype)
     hi, lo = _sin_dw_near(a, x, m, ok)
-    far = jnp.sin(a * x + m * (math.pi / 4))
-    return jnp.where(ok, hi, far), jnp.where(ok, lo, 0.0)
+    return jnp.where(ok, hi, _sin_far(a, x, m, ok)), jnp.where(ok, lo, 0.0)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
@@ -178,9 +195,11 @@ def _snake_da(t, x, y, a):
 
 
 _SIN_NOTE = (
-    "sin(a x) is computed from the exact product a x, reduced modulo pi/2 exactly "
-    "(Cody-Waite), so it stays within about 1 ULP while |a x| <= 2**19 in float32 or 2**34 in "
-    "float64; beyond that it is XLA's sin of the rounded product (finite, not ULP-accurate).  ")
+    "sin(a x) is computed from the exact product a x = p + e: reduced modulo pi/2 exactly "
+    "(Cody-Waite) while |a x| <= 2**19 in float32 or 2**34 in float64, within about 1 ULP; "
+    "beyond, sin p cos e + cos p sin e from XLA's exactly reduced sin and cos of the floats p "
+    "and e, within a few ULP of 1.  Where a x overflows the float range (|x| > max / |a|), "
+    "the value and derivatives are NaN.  ")
 
 snake = register(Activation(
     name="snake",

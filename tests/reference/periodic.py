@@ -1,11 +1,12 @@
 """References for the periodic family (Snake, SnakeBeta, sine), written from the papers.
 
 The library reduces the exact product a*x modulo pi/2 (Cody-Waite) while |a x| <= 2**19
-(float32) / 2**34 (float64); beyond, it uses XLA's sin of the rounded product, which is not
-ULP-accurate (a Payne-Hanek reduction for that range was written and removed again for its
-compile-time and memory cost: see jaxacts/_src/periodic.py).  The tested domain therefore stops
-at |x| <= 2**16 (sine: 2**12, where omega x stays in range).  At +-inf sin has no limit, so
-infinities are outside the domain.
+(float32) / 2**34 (float64), within the ULP targets; beyond, it combines XLA's exactly reduced
+sin and cos of the two floats of the exact product, which is accurate to a few ULP of 1 but not
+relative to a result near a zero (a Payne-Hanek reduction for that range was written and removed
+again for its compile-time and memory cost: see jaxacts/_src/periodic.py).  The ULP-tested
+domain therefore stops at |x| <= 2**16 (sine: 2**12); tests/test_periodic.py checks the far
+range to an absolute tolerance.  At +-inf sin has no limit, so infinities are outside the domain.
 """
 
 import mpmath as mp
