@@ -13,6 +13,7 @@ true 0.344.
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -20,14 +21,18 @@ import jaxacts as ja
 from tests import _accuracy as acc
 from tests.reference import REFS
 
-# (name, params, amplitude of the oscillating term of f, f', f'')
+# (name, params, amplitude of the oscillating term of f, f', f'', and of each parameter
+# derivative at x)
+_SNAKE = (lambda a: (1 / a, 2.0, 2 * a), lambda x, a: {"a": abs(x) / a + 1 / a ** 2})
+_SNAKE_BETA = (lambda alpha, beta: (1 / beta, alpha / beta, 2 * alpha ** 2 / beta),
+               lambda x, alpha, beta: {"alpha": abs(x) / beta, "beta": 1 / beta ** 2})
+_SINE = (lambda omega: (1.0, abs(omega), omega ** 2), lambda x, omega: {"omega": abs(x)})
 CASES = [
-    ("snake", {"a": 1.0}, lambda a: (1 / a, 2.0, 2 * a)),
-    ("snake", {"a": 0.125}, lambda a: (1 / a, 2.0, 2 * a)),
-    ("snake_beta", {"alpha": 0.5, "beta": 2.0},
-     lambda alpha, beta: (1 / beta, alpha / beta, 2 * alpha ** 2 / beta)),
-    ("sine", {"omega": 30.0}, lambda omega: (1.0, abs(omega), omega ** 2)),
-    ("sine", {"omega": -0.75}, lambda omega: (1.0, abs(omega), omega ** 2)),
+    ("snake", {"a": 1.0}, _SNAKE),
+    ("snake", {"a": 0.125}, _SNAKE),
+    ("snake_beta", {"alpha": 0.5, "beta": 2.0}, _SNAKE_BETA),
+    ("sine", {"omega": 30.0}, _SINE),
+    ("sine", {"omega": -0.75}, _SINE),
 ]
 
 
@@ -47,7 +52,7 @@ def test_far_range_absolute_accuracy(name, params, amp, dtype):
     ref = REFS[name]
     xs = _far_grid(dt, params)
     f = ja.get(name)
-    amps = amp(**params)
+    amps = amp[0](**params)
     for order, refn in enumerate((ref.f, ref.df, ref.d2f)):
         g = lambda v: f(v, **params)  # noqa: E731
         for _ in range(order):
@@ -62,3 +67,30 @@ def test_far_range_absolute_accuracy(name, params, amp, dtype):
         assert not bad.any(), (
             f"{name}{params} order {order} {dtype}: {int(bad.sum())} of {len(xs)} above "
             f"tolerance; e.g. x={xs[bad][:3]}, got {got[bad][:3]}, ref {hi[bad][:3]}")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,params,amp", CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_far_range_parameter_derivatives(name, params, amp, dtype):
+    """d/d(parameter) in the far range: finite (the a-derivative's exact products are scaled,
+    they overflowed their splitting from |x| ~ 1e35 in float32) and within the same absolute
+    tolerance, relative to that derivative's amplitude at x."""
+    dt = acc.DTYPES[dtype]
+    ref = REFS[name]
+    xs = _far_grid(dt, params)
+    f = ja.get(name)
+    eps = float(acc.finfo(dt).eps)
+    for pname, refn in ref.dparams.items():
+        def g(v, p, pname=pname):
+            return f(v, **{**params, pname: p})
+        d = jax.jit(jax.vmap(jax.grad(g, argnums=1), in_axes=(0, None)))
+        got = np.asarray(d(xs, jnp.asarray(params[pname], dt))).astype(np.float64)
+        hi, lo = acc.reference(refn, xs, params, f"{name}-far-d{pname}")
+        bad = ~np.isfinite(got)
+        assert not bad.any(), f"{name} d/d{pname}: non-finite at {xs[bad]}"
+        amp_x = np.array([amp[1](float(v), **params)[pname] for v in xs])
+        tol = 4 * acc.spacing(hi, dt) + 16 * eps * amp_x
+        bad = np.abs((got - hi) - lo) > tol
+        assert not bad.any(), (
+            f"{name}{params} d/d{pname} {dtype}: {int(bad.sum())} of {len(xs)} above tolerance; "
+            f"e.g. x={xs[bad][:3]}, got {got[bad][:3]}, ref {hi[bad][:3]}")

@@ -182,13 +182,13 @@ def _snake_da(t, x, y, a):
     s_hi, s_lo = sin_dw(a, x, 0)
     c_hi, c_lo = sin_dw(a, x, 2)
     q = s_hi / a
-    ph, pl = two_prod(q, a)
+    ph, pl = _exact_product(q, a)  # (scaled: q ~ x can be huge, as can 2 x below)
     ql = ((s_hi - ph) - pl + s_lo) / a  # s/a = q + ql
     # Where u**2 / 6 is below half an ULP, s/a = x (sin(u) may have underflowed).
     small = jnp.abs(a * x) < 2.0 ** -(jnp.finfo(x.dtype).nmant // 2 + 1)
     q, ql = jnp.where(small, x, q), jnp.where(small, 0.0, ql)
     x2 = 2.0 * x
-    u, ue = two_prod(c_hi, x2)
+    u, ue = _exact_product(c_hi, x2)
     bh, bl = two_sum(u, -q)
     bracket = bh + (bl + (ue + c_lo * x2 - ql))
     return t * ((q + ql) * bracket)
