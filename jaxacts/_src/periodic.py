@@ -89,22 +89,23 @@ def _exact_product(pa, xa):
     return p, jnp.where((jnp.abs(pa) < low) | (jnp.abs(xa) < low), 0.0, e)
 
 
-def _sin_far(a, x, m, ok):
-    """``sin(a x + m pi/4)`` where ``|a x| > _reduce_max`` (``~ok``): with ``a x = p + e``
-    exactly, ``sin(p + e)`` from XLA's sin and cos of the floats p and e (each reduced exactly
+def _sin_far(p, e, m, ok):
+    """``sin(p + e + m pi/4)`` where ``|p| > _reduce_max`` (``~ok``), ``p + e`` the exact product
+    ``a x``: ``sin(p + e)`` from XLA's sin and cos of the floats p and e (each reduced exactly
     by XLA), then the quarter turns of m exactly and an eighth turn as (sin + cos) / sqrt 2."""
-    p, e = _exact_product(jnp.where(ok, 0.0, a), jnp.where(ok, 0.0, x))
+    p, e = jnp.where(ok, 0.0, p), jnp.where(ok, 0.0, e)
     sp, cp, se, ce = jnp.sin(p), jnp.cos(p), jnp.sin(e), jnp.cos(e)
     s, c = sp * ce + cp * se, cp * ce - sp * se
     s, c = ((s, c), (c, -s), (-s, -c), (-c, s))[(m // 2) % 4]
     return (s + c) * math.sqrt(0.5) if m % 2 else s
 
 
-def _sin_dw_near(a, x, m, ok):
-    """``sin(a x + m pi/4)`` by Cody-Waite reduction, where ``ok`` (|a x| <= _reduce_max)."""
+def _sin_dw_near(p, e, x, m, ok):
+    """``sin(p + e + m pi/4)`` by Cody-Waite reduction, where ``ok`` (``|p| <= _reduce_max``),
+    ``p + e`` the exact product ``a x``."""
     dt = x.dtype
     c0, c1, c2 = opaque(x, *_parts(np.dtype(dt)))
-    p, e = _exact_product(jnp.where(ok, a, 0.0), jnp.where(ok, x, 0.0))
+    p, e = jnp.where(ok, p, 0.0), jnp.where(ok, e, 0.0)
     if m % 2:
         q4 = opaque(x, *_parts(np.dtype(dt), _PIO2 / 2, 2))
         p, e2 = two_sum(p, q4[0])
@@ -136,9 +137,10 @@ def sin_dw(a: jax.Array, x: jax.Array, m: int = 0):
     Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, to a
     few ULP of 1 (:func:`_sin_far`; ``lo = 0``); NaN at +-inf and where ``a x`` overflows.
     """
-    ok = jnp.abs(a * x) <= _reduce_max(x.dtype)
-    hi, lo = _sin_dw_near(a, x, m, ok)
-    return jnp.where(ok, hi, _sin_far(a, x, m, ok)), jnp.where(ok, lo, 0.0)
+    p, e = _exact_product(a, x)  # one product for both branches, each masks it
+    ok = jnp.abs(p) <= _reduce_max(x.dtype)
+    hi, lo = _sin_dw_near(p, e, x, m, ok)
+    return jnp.where(ok, hi, _sin_far(p, e, m, ok)), jnp.where(ok, lo, 0.0)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
