@@ -149,8 +149,7 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
     static = dict(static_items)
     fixed = dict(consts)
     n_p = len(decl.params) - len(fixed)
-    p_rules = decl.param_tangents or (None,) * len(decl.params)
-    p_rules = tuple(r for i, r in enumerate(p_rules) if i not in fixed)
+    p_rules = _dynamic(decl.param_tangents or (None,) * len(decl.params), consts)
     guard = decl.nan_guard
     if guard is None:
         guard = decl.kind == "elementwise" and decl.smoothness < math.inf
@@ -199,6 +198,12 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
     return f
 
 
+def _dynamic(seq: Any, consts: tuple) -> list:
+    """The entries of a per-parameter sequence for the parameters not passed as constants."""
+    fixed = {i for i, _ in consts}
+    return [v for i, v in enumerate(seq) if i not in fixed]
+
+
 def _is_fast(p: Param, v: Any) -> bool:
     return (bool(p.fast_values) and isinstance(v, int | float) and not isinstance(v, bool)
             and float(v) in p.fast_values)
@@ -210,10 +215,6 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
     make = functools.lru_cache(maxsize=None)(functools.partial(_make_custom_jvp, decl))
     static_names = tuple(s.name for s in decl.static)
 
-    def dyn(consts: tuple) -> list[Param]:
-        fixed = dict(consts)
-        return [p for i, p in enumerate(decl.params) if i not in fixed]
-
     @functools.partial(jax.jit, static_argnames=("static_items", "present", "consts"))
     def core(x, params, aux, static_items, present, consts):
         dt = x.dtype
@@ -223,8 +224,8 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
         params = tuple(p if p.dtype == cdt else p.astype(cdt) for p in params)
         if decl.kind == "elementwise" and params:
             shape = jnp.broadcast_shapes(
-                x.shape, *(p.shape for p, s in zip(params, dyn(consts), strict=True)
-                           if s.broadcast))
+                x.shape, *(p.shape for p, s in zip(params, _dynamic(decl.params, consts),
+                                                    strict=True) if s.broadcast))
             if x.shape != shape:
                 x = jnp.broadcast_to(x, shape)
         y = make(static_items, present, consts)(x, *params, *aux)
@@ -252,8 +253,7 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
         consts = tuple((i, float(v)) for i, (p, v) in enumerate(zip(decl.params, params,
                                                                     strict=True))
                        if _is_fast(p, v))
-        fixed = dict(consts)
-        params = [jnp.asarray(p) for i, p in enumerate(params) if i not in fixed]
+        params = [jnp.asarray(p) for p in _dynamic(params, consts)]
         params = [p if jnp.issubdtype(p.dtype, jnp.floating) else p.astype(x.dtype)
                   for p in params]
         present = tuple(v is not None for v in auxd.values())
