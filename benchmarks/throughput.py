@@ -144,7 +144,8 @@ def _cotangent(f: Callable[[jax.Array], Any], x: jax.Array) -> Any:
 
 class Torch:
     """torch's eager counterpart of a case (``None`` thunks where it has none), on the CPU, or
-    on CUDA when jax runs on a GPU and torch sees one (each call then synchronizes)."""
+    on CUDA when jax runs on a GPU and torch sees one (each batch of calls then synchronizes:
+    a thunk returns ``sync``, which :func:`_wait` calls)."""
 
     def __init__(self, torch: Any):
         self.torch = torch
@@ -162,18 +163,15 @@ class Torch:
         kw = {("dim" if k == "axis" else k): v for k, v in case.kwargs().items()}
         if isinstance(kw.get("approximate"), bool):
             kw["approximate"] = "tanh" if kw["approximate"] else "none"
-        if C.signature_names(f) is not None:
-            kw = C.matching_kwargs(f, kw)
-        else:  # a builtin: try the arguments, fall back to torch's defaults
-            try:
-                f(self.torch.zeros(2, 2), **kw)
+        # A builtin has no signature to match: its arguments, else torch's defaults.
+        tries = [C.matching_kwargs(f, kw)] if C.signature_names(f) is not None else [kw, {}]
+        for k in tries:
+            try:  # torch's function may need more than x (prelu's weight, logsumexp's dim)
+                f(self.torch.zeros(2, 2), **k)
             except (TypeError, RuntimeError):
-                kw = {}
-        try:  # torch's function may need more than x (prelu's weight, logsumexp's dim)
-            f(self.torch.zeros(2, 2), **kw)
-        except (TypeError, RuntimeError):
-            return None
-        return lambda x: f(x, **kw)
+                continue
+            return lambda x, k=k: f(x, **k)
+        return None
 
     def tensor(self, x: jax.Array, requires_grad: bool = False) -> Any:
         t = self.torch.from_numpy(np.asarray(x.astype(jnp.float32)))

@@ -697,16 +697,10 @@ def _sqrt_x2_plus_b(x, b):
     return jnp.where(big, abig * jnp.sqrt(1 + (b / abig) / abig), jnp.sqrt(asmall * asmall + b))
 
 
-def _squareplus_parts(x, b):
-    # (x + r) / 2 = max(x, 0) + q with q = b / (2 (r + |x|)): the x < 0 half of x + r cancels.
-    r = _sqrt_x2_plus_b(x, b)
-    den = 2 * (r + jnp.abs(x))
-    q = jnp.where(den == 0, 0, b / jnp.where(den == 0, 1, den))  # (NaN goes through)
-    return r, q
-
-
 def _squareplus(x, b):
-    _, q = _squareplus_parts(x, b)
+    # (x + r) / 2 = max(x, 0) + q with q = b / (2 (r + |x|)): the x < 0 half of x + r cancels.
+    den = 2 * (_sqrt_x2_plus_b(x, b) + jnp.abs(x))
+    q = jnp.where(den == 0, 0, b / jnp.where(den == 0, 1, den))  # (NaN goes through)
     return jnp.where(x > 0, x, 0) + q
 
 
