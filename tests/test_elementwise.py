@@ -326,3 +326,31 @@ def test_fast_parameter_path_equals_the_general_one(name, pname, value, dtype):
     for _ in range(3):
         np.testing.assert_array_equal(jax.jit(jax.vmap(fast))(x), jax.jit(jax.vmap(general))(x))
         fast, general = jax.grad(fast), jax.grad(general)
+
+
+def test_16bit_inputs_trace_the_rules_for_a_16bit_result():
+    """The builder traces a declaration's function and tangent rule under ``target16`` exactly
+    when a 16-bit input is computed in float32 (the rules may then skip corrections below the
+    final rounding, e.g. gelu's double-word gate argument), and never leaks it."""
+    from jaxacts._src import math as m
+    from jaxacts._src.jvp import build
+
+    seen: list[tuple[str, bool]] = []
+
+    def fn(x):
+        seen.append(("f", m.target16()))
+        return x * x
+
+    def tangent(t, x, y):
+        seen.append(("df", m.target16()))
+        return 2 * x * t
+
+    f = build(ja.Activation(name="square_probe", family="custom", summary="x^2.",
+                            formula="x^2", derivative="2x", fn=fn, tangent=tangent))
+    for dtype, expect in (("bfloat16", True), ("float16", True), ("float32", False)):
+        seen.clear()
+        x = jnp.asarray([1.5, -2.0], dtype)
+        jax.grad(lambda v: f(v).astype(jnp.float32).sum())(x)
+        assert seen and all(flag is expect for _, flag in seen), (dtype, seen)
+        assert {k for k, _ in seen} == {"f", "df"}
+    assert m.target16() is False

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
+from jaxacts._src.math import rounded_to_16bit
 from jaxacts._src.registry import Activation, Param
 
 _LOW_PRECISION = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
@@ -143,9 +144,12 @@ def _signature(decl: Activation) -> inspect.Signature:
 
 
 def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
-                     consts: tuple = ()) -> Callable:
+                     consts: tuple = (), to16: bool = False) -> Callable:
     """``consts``: ``(index, value)`` of the parameters given as one of their ``fast_values``
-    (Python floats the rules see as such, with no tangent); the others are arguments."""
+    (Python floats the rules see as such, with no tangent); the others are arguments.
+    ``to16``: the float32 result will be rounded to a 16-bit float; the rules are traced
+    under :func:`jaxacts._src.math.rounded_to_16bit` (they may skip corrections below that
+    rounding)."""
     static = dict(static_items)
     fixed = dict(consts)
     n_p = len(decl.params) - len(fixed)
@@ -164,9 +168,14 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
     @jax.custom_jvp
     def f(*args):
         x, ps, auxd = unpack(args)
-        return decl.fn(x, *ps, **static, **auxd)
+        with rounded_to_16bit(to16):
+            return decl.fn(x, *ps, **static, **auxd)
 
     def rule(primals, tangents):
+        with rounded_to_16bit(to16):
+            return _rule(primals, tangents)
+
+    def _rule(primals, tangents):
         x, ps, auxd = unpack(primals)
         y = f(*primals)
         out = None
@@ -228,7 +237,7 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
                                                     strict=True) if s.broadcast))
             if x.shape != shape:
                 x = jnp.broadcast_to(x, shape)
-        y = make(static_items, present, consts)(x, *params, *aux)
+        y = make(static_items, present, consts, cdt != dt)(x, *params, *aux)
         return jax.tree.map(lambda v: v.astype(dt) if v.dtype == cdt and cdt != dt else v, y)
 
     def public(*args: Any, **kwargs: Any) -> Any:

@@ -9,8 +9,10 @@ inheriting XLA's cancelling derivative formulas (``logistic``'s ``y * (1 - y)`` 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +20,36 @@ import numpy as np
 from jax import lax
 
 LN2 = math.log(2.0)
+
+_TARGET16: contextvars.ContextVar[bool] = contextvars.ContextVar("jaxacts_target16",
+                                                                default=False)
+
+
+@contextlib.contextmanager
+def rounded_to_16bit(flag: bool) -> Iterator[None]:
+    """Trace the enclosed rules as computing, in float32, a result rounded to bfloat16/float16.
+
+    The builder sets this around a declaration's function and tangent rules when it upcasts
+    a 16-bit input (:func:`target16`).
+    """
+    token = _TARGET16.set(flag)
+    try:
+        yield
+    finally:
+        _TARGET16.reset(token)
+
+
+def target16() -> bool:
+    """True while tracing a rule whose float32 result is rounded once to a 16-bit float.
+
+    An error-free transformation there only refines bits that this rounding drops: a float32
+    argument of ``exp`` off by ``|w| 2^-24`` (``|w| < 104`` before it underflows) moves the
+    result by 6e-6 relative, 1/600 of a bfloat16 ULP and 1/150 of a float16 one, and the
+    product of two 16-bit values (at most 11 significant bits each) is exact in float32.  So
+    a rule may skip such a correction when this holds, never an exact range reduction
+    (a periodic argument ``a x`` needs every bit of its product at any precision).
+    """
+    return _TARGET16.get()
 
 
 def safe_where(cond: jax.Array, x: jax.Array, safe: float | jax.Array) -> jax.Array:
@@ -107,17 +139,22 @@ def tanh(x: jax.Array) -> jax.Array:
 
     (XLA's float64 tanh is 6 ULP off near |x| = 19.)
     """
+    if target16():  # XLA's float32 tanh is a few float32 ULP off: far below a 16-bit ULP
+        return jnp.tanh(x)
     a = jnp.where(x < 0, -x, x)
     u = jnp.exp(-2 * a)
     return jnp.where(a < 0.625, jnp.tanh(x), jnp.copysign((1 - u) / (1 + u), x))
 
 
 def log1p_unit(e: jax.Array) -> jax.Array:
-    """log(1 + e) for e in [0, 1] (NaN gives NaN): log(u) + du / u with u + du = 1 + e exactly.
+    """log(1 + e) for e in [-1/2, 1] (NaN gives NaN): log(u) + du / u with u + du = 1 + e
+    exactly.
 
     Measured against mpmath: within 1.5 ULP in float32 and 1 ULP in float64 (XLA's log1p: 2.4
     and 2), and 2.7x faster than XLA's log1p on the CPU.  The 1 is made to depend on e, or XLA
-    would fold the exact sum around the constant under jit.
+    would fold the exact sum around the constant under jit.  For e < 0, u = 1 + e >= 1/2 is
+    where log is accurate, and du keeps the bits of e that 1 + e drops (log(1 - e^{-1}) was
+    2.9 ULP off in float32 through the rounded 1 - e^{-1}, 1.9 this way).
     """
     u, du = two_sum(jnp.where(jnp.isnan(e), e, 1), e)
     return jnp.log(u) + du / u
@@ -242,10 +279,14 @@ def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def scale_dd(x: jax.Array, b: jax.Array, b_lo: float = 0.0) -> tuple[jax.Array, jax.Array]:
+def scale_dd(x: jax.Array, b: jax.Array,
+             b_lo: float = 0.0) -> tuple[jax.Array, jax.Array | float]:
     """x * (b + b_lo) as hi + lo; lo is exact where |hi| < 1e3 (where a gate sigma(hi) still
-    varies) and 0 elsewhere, so that the splitting never overflows."""
+    varies) and 0 elsewhere, so that the splitting never overflows.  (lo = 0.0, a Python
+    float, under :func:`target16`.)"""
     z = x * b
+    if target16():
+        return z, 0.0
     ok = jnp.abs(z) < 1e3
     xs = jnp.where(ok, x, 0)
     _, ze = two_prod(xs, jnp.where(ok, b, 0))

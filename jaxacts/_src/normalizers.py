@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxacts._src.jvp import normalize_axis
-from jaxacts._src.math import two_sum
+from jaxacts._src.math import target16, two_sum
 from jaxacts._src.registry import Activation, Param, Reference, Static, register
 
 _AXIS = Static("axis", -1, "the axis or tuple of axes to normalize over.")
@@ -105,14 +105,18 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     fi = jnp.finfo(x.dtype)
     c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
     xc = jnp.minimum(x, fi.max)
-    m = jnp.max(xc, axis=axes, keepdims=True)
+    # One row reduction for both maxima: max(min(x, c)) = min(max(x), c) (NaN stays NaN).
+    mx = jnp.max(x, axis=axes, keepdims=True)
+    m = jnp.minimum(mx, fi.max)
     mf = jnp.maximum(m, -fi.max)  # NaN: a NaN row
     live = jnp.exp(m - mf)
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
+    if target16():  # rounded to 16 bits: the shift's rounding is far below it
+        return xc, mx, mf, live, jnp.exp(
+            jnp.maximum(xc, floor) - mf)
     hi, lo = two_sum(jnp.maximum(xc, floor), -mf)
     eh = jnp.exp(hi)
-    # (computed only where used: XLA drops it from softmax's program)
-    return xc, jnp.max(x, axis=axes, keepdims=True), mf, live, eh + eh * lo
+    return xc, mx, mf, live, eh + eh * lo
 
 
 def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:

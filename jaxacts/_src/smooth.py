@@ -220,6 +220,8 @@ def _gelu_tanh_w(x):
     # w = 2u = x (C1 + C3 x^2) in double-word arithmetic; |x| <= 40 keeps the splits finite
     # (beyond, the gate is 0 or 1 to the last bit).
     xs = m.clamp(x, -40.0, 40.0)
+    if m.target16():  # rounded to 16 bits: w's float32 rounding is far below it
+        return xs * (float(_GT1) + float(_GT3) * (xs * xs)), 0.0
     c1, c1l = m.const_dd(_GT1, x.dtype)
     c3, c3l = m.const_dd(_GT3, x.dtype)
     # The constants made opaque to XLA: under jit it simplifies (c1 + p) - c1 to p, which
@@ -274,6 +276,8 @@ def _gauss_parts(x):
     d = 2 + z
     coeffs = _Q32 if jnp.finfo(x.dtype).nmant <= 23 else _Q64
     k = m.poly((2 - z) / d, coeffs) / d  # t Q / 2 with t = 2 / d
+    if m.target16():  # a 16-bit a: a^2 is exact in float32
+        return k, (a * a) * 0.5, 0.0
     s, se = two_prod(a, a)
     return k, s * 0.5, lax.stop_gradient(se * 0.5)
 
@@ -281,7 +285,7 @@ def _gauss_parts(x):
 def _exp_dd(k, h, lo):
     # k e^{-(h + lo)}, |lo| below half an ULP of h: k e^{-h} (1 - lo) with one rounding less.
     r = m.mul_exp(k, -h)
-    return r - r * lo
+    return r if isinstance(lo, float) and lo == 0.0 else r - r * lo
 
 
 def _phi(x):
