@@ -122,12 +122,10 @@ Array([-0.5 ,  0.  ,  0.75], dtype=float32)""",
 
 
 def _log1mexp(x):
-    # Maechler's switch at ln 2: expm1 where e^{-x} is close to 1, log1p where it is small;
-    # and log(1 - u) where 1 - u is exact (u >= 1/4), since XLA's float64 log1p is 120 ULP
-    # off on [-1/2, -1/4].
-    u = jnp.exp(-x)
-    return jnp.where(x < m.LN2, jnp.log(-jnp.expm1(-x)),
-                     jnp.where(x < 2 * m.LN2, jnp.log(1 - u), jnp.log1p(-u)))
+    # Maechler's switch at ln 2: expm1 where e^{-x} is close to 1, log1p(-e^{-x}) beyond, as
+    # log(u) + du/u with u + du = 1 - e^{-x} exactly (m.log1p_unit): XLA's float64 log1p is
+    # 120 ULP off on [-1/2, -1/4], and the rounding of 1 - e^{-x} cost 2 ULP in float32.
+    return jnp.where(x < m.LN2, jnp.log(-jnp.expm1(-x)), m.log1p_unit(-jnp.exp(-x)))
 
 
 log1mexp = register(Activation(
