@@ -3,6 +3,7 @@ entry, symmetry identities hold, gradients stay finite, and jax.checkpoint chang
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -53,14 +54,20 @@ def test_monotonic_and_range_as_declared(name, xs):
         assert np.all(ok), f"{name}: declared monotonic but decreases at {np.asarray(x)[:-1][~ok]}"
 
 
+@functools.cache
+def _elementwise_grad(name: str):
+    # One jitted function per activation, compiled once for all examples (a new
+    # jax.vmap(jax.grad(f)) object per example would be traced and compiled 25 times).
+    return jax.jit(jax.vmap(jax.grad(ja.get(name))))
+
+
 @pytest.mark.parametrize("name", NAMES)
 @SETTINGS
 @given(xs=FLOATS)
 def test_gradient_finite_where_the_value_is(name, xs):
     x = _inputs(name, xs)
-    f = ja.get(name)
-    y = np.asarray(jax.jit(f)(x))
-    g = np.asarray(jax.jit(jax.vmap(jax.grad(f)))(x))
+    y = np.asarray(jax.jit(ja.get(name))(x))
+    g = np.asarray(_elementwise_grad(name)(x))
     bad = np.isfinite(y) & ~np.isfinite(g)
     assert not bad.any(), f"{name}: non-finite gradient at finite inputs {np.asarray(x)[bad]}"
 
