@@ -694,11 +694,12 @@ Array([-0.3521355,  0.       ,  1.9999986], dtype=float32)""",
 
 def _sqrt_x2_plus_b(x, b):
     # sqrt(x^2 + b) without overflowing x^2 (squareplus overflowed for |x| > 2e19).
+    # One sqrt of a selected argument (two sqrt branches were each kept as an array by XLA).
     a = jnp.abs(x)
     big = a > jnp.sqrt(jnp.finfo(x.dtype).max) * 0.25
     asmall = jnp.where(big, 0, a)
     abig = jnp.where(big, a, 1)
-    return jnp.where(big, abig * jnp.sqrt(1 + (b / abig) / abig), jnp.sqrt(asmall * asmall + b))
+    return abig * jnp.sqrt(jnp.where(big, 1 + (b / abig) / abig, asmall * asmall + b))
 
 
 def _squareplus(x, b):
