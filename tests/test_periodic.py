@@ -5,7 +5,8 @@ Within |a x| <= 2^19 (float32) / 2^34 (float64) the registry-driven tests of
 |x| <= 2^16).  Beyond, sin(a x) comes from XLA's exactly reduced sin and cos of the two floats
 of the exact product, so it is accurate to a few ULP of 1 rather than of the result: checked
 here as an absolute error of at most 16 ULP of the oscillating term's amplitude (plus 4 ULP of
-the result), up to |x| = max / 64 (beyond |a x| = max the product overflows: NaN, documented).
+the result), up to |x| = max / 64; where the product a x overflows, 6 doublings of
+sin(a x / 2^6), checked to 2^(6 + 3) ULP of the amplitude (NaN there before).
 Before, the far range used sin of the rounded product: snake'(1e6) in float32 was 0.386 for a
 true 0.344.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 import jaxacts as ja
+from jaxacts._src import periodic
 from tests import _accuracy as acc
 from tests.reference import REFS
 
@@ -94,3 +96,42 @@ def test_far_range_parameter_derivatives(name, params, amp, dtype):
         assert not bad.any(), (
             f"{name}{params} d/d{pname} {dtype}: {int(bad.sum())} of {len(xs)} above tolerance; "
             f"e.g. x={xs[bad][:3]}, got {got[bad][:3]}, ref {hi[bad][:3]}")
+
+
+OVERFLOW_CASES = [
+    ("sine", {"omega": 30.0}, _SINE),
+    ("snake", {"a": 2.0}, _SNAKE),
+    ("snake_beta", {"alpha": 4.0, "beta": 2.0}, _SNAKE_BETA),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,params,amp", OVERFLOW_CASES,
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_overflowing_product_stays_finite_and_close(name, params, amp, dtype):
+    """Where the product a x itself overflows (|x| > max / |a|; SIREN's omega = 30 from
+    |x| = 1.1e37 in float32), the value and its first two x-derivatives are finite (they were
+    NaN) and within 2^(k + 3) ULP of the amplitude, k the doublings of sin(a x / 2^k) used
+    there."""
+    dt = acc.DTYPES[dtype]
+    ref = REFS[name]
+    fi = acc.finfo(dt)
+    a = max(abs(v) for v in params.values())
+    mags = np.exp(np.linspace(np.log(float(fi.max) / a * 1.001), np.log(float(fi.max)), 24))
+    xs = np.concatenate([mags, -mags]).astype(dt)
+    f = ja.get(name)
+    amps = amp[0](**params)
+    k = periodic._DOUBLINGS
+    for order, refn in enumerate((ref.f, ref.df, ref.d2f)):
+        g = lambda v: f(v, **params)  # noqa: E731
+        for _ in range(order):
+            g = jax.grad(g)
+        got = np.asarray(jax.jit(jax.vmap(g))(xs)).astype(np.float64)
+        hi, lo = acc.reference(refn, xs, params, f"{name}-ovf{order}")
+        bad = ~np.isfinite(got)
+        assert not bad.any(), f"{name} order {order}: non-finite at {xs[bad]}"
+        tol = 4 * acc.spacing(hi, dt) + 2.0 ** (k + 3) * float(fi.eps) * amps[order]
+        bad = np.abs((got - hi) - lo) > tol
+        assert not bad.any(), (
+            f"{name}{params} order {order} {dtype}: {int(bad.sum())} of {len(xs)} above "
+            f"tolerance; e.g. x={xs[bad][:3]}, got {got[bad][:3]}, ref {hi[bad][:3]}")

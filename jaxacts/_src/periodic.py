@@ -13,7 +13,9 @@ few ULP of 1, which is within the targets except within about 1e-6 of a zero of 
 (A Payne-Hanek reduction for that range was written and measured within 1.3 ULP everywhere, but
 inside every derivative program it tripled compile times, ran both branches under ``vmap`` and
 more than doubled training-step memory: see git history, commit 0a7d226.)  Where the product
-``a x`` itself overflows the float range, the result is NaN.
+``a x`` itself overflows the float range, ``sin(a x) = sin(2^k q)`` with ``q = a x / 2^k`` exact
+and k = 6 doublings of (sin q, cos q): within about 2^6 ULP of 1 (so SIREN's omega = 30 sine is
+finite for every finite x); NaN only beyond |a x| = 2^6 max.
 """
 
 from __future__ import annotations
@@ -89,13 +91,31 @@ def _exact_product(pa, xa):
     return p, jnp.where((jnp.abs(pa) < low) | (jnp.abs(xa) < low), 0.0, e)
 
 
-def _sin_far(p, e, m, ok):
+# Where the product a x overflows, sin(a x) = sin(2^k q) with q = (a 2^-k) x exact, by k
+# doublings of (sin q, cos q) (for |a x| below 2^k max).
+_DOUBLINGS = 6
+
+
+def _sin_far(p, e, m, ok, a, x):
     """``sin(p + e + m pi/4)`` where ``|p| > _reduce_max`` (``~ok``), ``p + e`` the exact product
     ``a x``: ``sin(p + e)`` from XLA's sin and cos of the floats p and e (each reduced exactly
-    by XLA), then the quarter turns of m exactly and an eighth turn as (sin + cos) / sqrt 2."""
-    p, e = jnp.where(ok, 0.0, p), jnp.where(ok, 0.0, e)
+    by XLA), then the quarter turns of m exactly and an eighth turn as (sin + cos) / sqrt 2.
+
+    Where ``a x`` overflows, ``q = a x / 2^k`` instead (exact; ``k = _DOUBLINGS``) and k
+    doublings ``sin 2t = 2 sin t cos t``, ``cos 2t = (cos t - sin t) (cos t + sin t)``: each
+    doubles the absolute error, so the result is within about 2^k ULP of 1 there (the number
+    of doublings is fixed, so that the program has no per-element branch); NaN where even
+    ``a x / 2^k`` overflows.
+    """
+    over = jnp.isinf(p) & jnp.isfinite(x)
+    qp, qe = _exact_product(jnp.where(over, a * 2.0 ** -_DOUBLINGS, 0.0), x)
+    p, e = jnp.where(ok, 0.0, jnp.where(over, qp, p)), jnp.where(ok, 0.0, jnp.where(over, qe, e))
     sp, cp, se, ce = jnp.sin(p), jnp.cos(p), jnp.sin(e), jnp.cos(e)
     s, c = sp * ce + cp * se, cp * ce - sp * se
+    s2, c2 = s, c
+    for _ in range(_DOUBLINGS):
+        s2, c2 = 2 * s2 * c2, (c2 - s2) * (c2 + s2)
+    s, c = jnp.where(over, s2, s), jnp.where(over, c2, c)
     s, c = ((s, c), (c, -s), (-s, -c), (-c, s))[(m // 2) % 4]
     return (s + c) * math.sqrt(0.5) if m % 2 else s
 
@@ -135,12 +155,13 @@ def sin_dw(a: jax.Array, x: jax.Array, m: int = 0):
     """``sin(a x + m pi/4)`` as a double word ``(hi, lo)`` from the exact product ``a x``.
 
     Accurate to a small fraction of an ULP while ``|a x| <= _reduce_max``; beyond that, to a
-    few ULP of 1 (:func:`_sin_far`; ``lo = 0``); NaN at +-inf and where ``a x`` overflows.
+    few ULP of 1 (:func:`_sin_far`; ``lo = 0``), about 2^6 ULP of 1 where ``a x`` overflows;
+    NaN at +-inf and where ``a x`` exceeds ``2^6 max``.
     """
     p, e = _exact_product(a, x)  # one product for both branches, each masks it
     ok = jnp.abs(p) <= _reduce_max(x.dtype)
     hi, lo = _sin_dw_near(p, e, x, m, ok)
-    return jnp.where(ok, hi, _sin_far(p, e, m, ok)), jnp.where(ok, lo, 0.0)
+    return jnp.where(ok, hi, _sin_far(p, e, m, ok, a, x)), jnp.where(ok, lo, 0.0)
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
@@ -201,7 +222,9 @@ _SIN_NOTE = (
     "(Cody-Waite) while |a x| <= 2**19 in float32 or 2**34 in float64, within about 1 ULP; "
     "beyond, sin p cos e + cos p sin e from XLA's exactly reduced sin and cos of the floats p "
     "and e, within a few ULP of 1.  Where a x overflows the float range (|x| > max / |a|), "
-    "the value and derivatives are NaN.  ")
+    "sin(a x) comes from 6 doublings of sin and cos of a x / 2^6 (exact), within about 2^6 "
+    "ULP of 1; NaN only where |a x| > 2^6 max, and snake's a-derivative is NaN for "
+    "|x| > max / 2 (its 2 x overflows).  ")
 
 snake = register(Activation(
     name="snake",
