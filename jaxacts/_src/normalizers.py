@@ -111,12 +111,14 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     mf = jnp.maximum(m, -fi.max)  # NaN: a NaN row
     live = jnp.exp(m - mf)
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
+    xf = jnp.maximum(xc, floor)
     if target16():  # rounded to 16 bits: the shift's rounding is far below it
-        return xc, mx, mf, live, jnp.exp(
-            jnp.maximum(xc, floor) - mf)
-    hi, lo = two_sum(jnp.maximum(xc, floor), -mf)
-    eh = jnp.exp(hi)
-    return xc, mx, mf, live, eh + eh * lo
+        e = jnp.exp(xf - mf)
+    else:
+        hi, lo = two_sum(xf, -mf)
+        eh = jnp.exp(hi)
+        e = eh + eh * lo
+    return xc, mx, mf, live, e
 
 
 def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
