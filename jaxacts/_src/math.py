@@ -279,6 +279,13 @@ def two_prod(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
+def no_low_part(lo: jax.Array | float) -> bool:
+    """True for a double word's low part given as the Python float 0.0 (no correction to
+    apply: :func:`scale_dd` under :func:`target16`, silu's fast ``beta = 1``), so that no
+    ``* 0`` reaches the program."""
+    return isinstance(lo, float) and lo == 0.0
+
+
 def scale_dd(x: jax.Array, b: jax.Array,
              b_lo: float = 0.0) -> tuple[jax.Array, jax.Array | float]:
     """x * (b + b_lo) as hi + lo; lo is exact where |hi| < 1e3 (where a gate sigma(hi) still
@@ -361,7 +368,7 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
     # The correction is inside g: the second derivative is proportional to it in the tail.
     e = jnp.exp(jnp.where(big, c - a, -a))
-    if not (isinstance(we, float) and we == 0.0):
+    if not no_low_part(we):
         e = e * (1 + jnp.where(neg, we, -we))
     scale = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype)
     # The sign goes into the divisor: XLA keeps the result of the division (the costly op

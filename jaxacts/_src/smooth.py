@@ -285,7 +285,7 @@ def _gauss_parts(x):
 def _exp_dd(k, h, lo):
     # k e^{-(h + lo)}, |lo| below half an ULP of h: k e^{-h} (1 - lo) with one rounding less.
     r = m.mul_exp(k, -h)
-    return r if isinstance(lo, float) and lo == 0.0 else r - r * lo
+    return r if m.no_low_part(lo) else r - r * lo
 
 
 def _phi(x):
