@@ -210,11 +210,12 @@ def _snake_da(t, x, y, a):
     # Where u**2 / 6 is below half an ULP, s/a = x (sin(u) may have underflowed).
     small = jnp.abs(a * x) < 2.0 ** -(jnp.finfo(x.dtype).nmant // 2 + 1)
     q, ql = jnp.where(small, x, q), jnp.where(small, 0.0, ql)
-    x2 = 2.0 * x
-    u, ue = _exact_product(c_hi, x2)
-    bh, bl = two_sum(u, -q)
-    bracket = bh + (bl + (ue + c_lo * x2 - ql))
-    return t * ((q + ql) * bracket)
+    # Half the bracket, x cos(a x) - s / (2 a): 2 x overflows for |x| > max / 2 while the
+    # derivative, x sin(2 a x) / a - (s/a)**2, is finite there (halving q and ql is exact).
+    u, ue = _exact_product(c_hi, x)
+    bh, bl = two_sum(u, -0.5 * q)
+    half = bh + (bl + (ue + c_lo * x - 0.5 * ql))
+    return t * (((q + ql) * half) * 2.0)
 
 
 _SIN_NOTE = (
@@ -223,8 +224,7 @@ _SIN_NOTE = (
     "beyond, sin p cos e + cos p sin e from XLA's exactly reduced sin and cos of the floats p "
     "and e, within a few ULP of 1.  Where a x overflows the float range (|x| > max / |a|), "
     "sin(a x) comes from 6 doublings of sin and cos of a x / 2^6 (exact), within about 2^6 "
-    "ULP of 1; NaN only where |a x| > 2^6 max, and snake's a-derivative is NaN for "
-    "|x| > max / 2 (its 2 x overflows).  ")
+    "ULP of 1; NaN only where |a x| > 2^6 max.  ")
 
 snake = register(Activation(
     name="snake",
