@@ -249,33 +249,38 @@ def _gelu_tanh_tangent(t, x, y):
     return t * m.x_sigmoid_grad(y, g, c1 + 3 * c3 * (xs * xs))
 
 
-# erfc(z) = e^{-z^2} t Q(u), t = 2 / (2 + z), u = (2 - z) / (2 + z) in (-1, 1]: Q is smooth
-# and between 0.28 and 1, fitted by Chebyshev interpolation (mpmath, 50 digits; max error
-# 2.6e-10 with 14 terms for float32, 3.5e-18 with 28 for float64).  XLA's own erfc is up to
-# 60 ULP (float32) and 500 ULP (float64) off in the tail, mostly from rounding z^2.
-_Q32 = (0.5107913527582274, 0.34358034206186405, 0.13973603285564062, 0.01822112999666641,
-        -0.01075511823961255, -0.0032398228162778407, 0.0015440560512264842,
-        0.0004200581025309472, -0.0003281155036534034, -2.1354872324039885e-05,
-        6.770091062012277e-05, -1.060032783762201e-05, -8.513091266295134e-06,
-        2.8520846495265854e-06)
-_Q64 = (0.5107913526210115, 0.3435803422069053, 0.13973604627802694, 0.0182211157534395,
-        -0.010755330944719348, -0.003239592533879013, 0.0015453060291222003,
-        0.00041864803150011776, -0.0003315367483461889, -1.718572067691969e-05,
-        7.223535548997429e-05, -1.7074435930768933e-05, -1.084807828833205e-05,
-        8.060426963858187e-06, -5.627559192378118e-07, -1.8218361427008817e-06,
-        1.0007982351303053e-06, -1.157247380519068e-09, -2.853844774555098e-07,
-        1.6246994987174998e-07, -1.848669368762183e-09, -5.546587044211434e-08,
-        2.9131155308487508e-08, 5.140345918956905e-09, -9.775556667111567e-09,
-        1.6323398807169344e-09, 1.2098746244203231e-09, -3.98636294277478e-10)
+# Phi(-a) e^{a^2/2} = Q(u) / (c + a), u = (c - a) / (c + a) in (-1, 1], c = 181/64 (close to
+# 2 sqrt 2, and exact: c - a is exact for a in [c/2, 2c], and no rounded constant scales a).
+# Q is smooth, between 0.4 and 1.5 on [u(40), 1] (|x| is clamped at 40), fitted by Chebyshev
+# interpolation on that interval (mpmath, 60 digits; max relative error of the
+# float64-rounded coefficients 1.8e-10 with 14 terms for float32, 2.7e-17 with 30 for
+# float64).  XLA's own erfc is up to 60 ULP (float32) and 500 ULP (float64) off in the tail,
+# mostly from rounding z^2.  (Before: u from z = a / sqrt 2, whose two roundings cost up to
+# 0.8 ULP more: float64 gelu(-3.25) was 4.36 ULP off on a GPU.)
+_QC = 181 / 64
+_Q32 = (0.7223554272788718, 0.48585255294191565, 0.19755828084249588, 0.025732265803269545,
+        -0.015216211589868734, -0.004576543235299269, 0.0021866272439575846,
+        0.0005916727792753282, -0.0004677238181586676, -2.6715150482405932e-05,
+        9.958227920128358e-05, -1.862169598711272e-05, -1.3624033341578122e-05,
+        5.53039123836712e-06)
+_Q64 = (0.7223554272765189, 0.48585255292691626, 0.19755828194956362, 0.025732263090197476,
+        -0.015216246641337373, -0.004576467705113174, 0.0021869645586147153,
+        0.0005910083658860573, -0.00046910310324072316, -2.4022964462506408e-05,
+        0.00010214956666075411, -2.42156152821816e-05, -1.531777061236605e-05,
+        1.1409437781044716e-05, -8.047746392671354e-07, -2.5773223946735746e-06,
+        1.4139448508689616e-06, 3.3500142734925446e-09, -3.9829861271766487e-07,
+        2.1938474521273863e-07, -7.460492814639185e-09, -6.647664811129036e-08,
+        4.337855158334731e-08, -1.4597150772800426e-09, -1.3813006670733284e-08,
+        6.156827639646413e-09, 1.2349747086557318e-09, -1.4233176558722398e-09,
+        1.5299442878891454e-10, 5.3777714177259654e-11)
 
 
 def _gauss_parts(x):
-    """Phi(-|x|) = k e^{-(h + l)}: k = t Q(u) / 2 and x^2 / 2 = h + l exactly (|x| <= 40)."""
+    """Phi(-|x|) = k e^{-(h + l)}: k = Q(u) / (c + |x|) and x^2 / 2 = h + l exactly (|x| <= 40)."""
     a = m.clamp(jnp.abs(x), 0.0, 40.0)
-    z = a * math.sqrt(0.5)
-    d = 2 + z
+    d = _QC + a
     coeffs = _Q32 if jnp.finfo(x.dtype).nmant <= 23 else _Q64
-    k = m.poly((2 - z) / d, coeffs) / d  # t Q / 2 with t = 2 / d
+    k = m.poly((_QC - a) / d, coeffs) / d
     if m.target16():  # a 16-bit a: a^2 is exact in float32
         return k, (a * a) * 0.5, 0.0
     s, se = two_prod(a, a)
@@ -345,7 +350,7 @@ gelu_erf = register(Activation(
     anchors={"torch": "gelu", "keras": "gelu(approximate=False)"},
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.gelu_erf(jnp.array([-6.0, 0.0, 2.0]))
-Array([-5.9195262e-09,  0.0000000e+00,  1.9544997e+00], dtype=float32)""",
+Array([-5.9195253e-09,  0.0000000e+00,  1.9544997e+00], dtype=float32)""",
     **_GELU_COMMON,
 ))
 
@@ -365,7 +370,7 @@ gelu = register(Activation(
           "lookup by name from a config).",
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.gelu(jnp.array([-1.0, 0.0, 2.0]), approximate=False)
-Array([-0.15865526,  0.        ,  1.9544997 ], dtype=float32)""",
+Array([-0.15865524,  0.        ,  1.9544997 ], dtype=float32)""",
     **_GELU_COMMON,
 ))
 
