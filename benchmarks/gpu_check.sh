@@ -11,7 +11,8 @@
 # every entry in float32 and of the common ones in bfloat16, at 2^26 elements (large enough that
 # kernel time, not dispatch, dominates), against jax.nn and torch on CUDA.
 # Each step has its own time limit and writes its own files, so a step that runs out of time
-# loses only its own results.
+# loses only its own results.  PHASES=2 runs phase 2 alone, CHUNKS="2 3" only those float32
+# chunks (with BF16=0 no bfloat16 run), to complete an earlier run.
 set -u
 OUT=${OUT:-gpu_out}
 PY=${PYTHON:-python3}
@@ -20,7 +21,10 @@ mkdir -p "$OUT"
 trap 'tar czf "$OUT/gpu_check.tgz" -C "$W" . ; cp "$W"/*.md "$OUT"/ 2>/dev/null' EXIT
 export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
 T1=${T1:-170}
-T2=${T2:-70}
+T2=${T2:-140}
+PHASES=${PHASES:-1 2}
+CHUNKS=${CHUNKS:-1 2 3}
+BF16=${BF16:-1}
 SIZE=${SIZE:-26}
 COMMON=relu,leaky_relu,gelu,silu,sigmoid,tanh,softplus,log_sigmoid,elu,selu,mish,softmax,log_softmax,glu
 
@@ -29,6 +33,7 @@ COMMON=relu,leaky_relu,gelu,silu,sigmoid,tanh,softplus,log_sigmoid,elu,selu,mish
 'torch', torch.__version__, jax.devices())"; } >"$W/env.txt" 2>&1
 cat "$W/env.txt"
 
+if [[ " $PHASES " == *" 1 "* ]]; then
 start=$(date +%s)
 timeout "$T1" $PY -m pytest tests/test_elementwise.py tests/test_axis.py -n 10 -q \
   -p no:cacheprovider --junitxml="$W/tests.xml" >"$W/tests.log" 2>&1 &
@@ -40,6 +45,7 @@ wait
 echo "phase 1: $(( $(date +%s) - start )) s"
 tail -4 "$W/tests.log"
 grep -h "meet\|met" "$W"/accuracy_*.md | head -6
+fi
 
 start=$(date +%s)
 # float32 in three chunks of the registry (a chunk that runs out of time loses only itself)
@@ -49,11 +55,12 @@ print(' '.join(','.join(n[i:i+k]) for i in range(0, len(n), k)))" $names)
 i=0
 for only in $chunks; do
   i=$((i+1))
+  [[ " $CHUNKS " == *" $i "* ]] || continue
   timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes float32 --rounds 7 \
     --min-time 0.01 --only "$only" --out "$W/throughput_float32_$i.json" \
     >"$W/throughput_float32_$i.md" 2>"$W/throughput_float32_$i.err"
 done
-timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes bfloat16 --rounds 7 \
+[[ $BF16 == 1 ]] && timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes bfloat16 --rounds 7 \
   --min-time 0.01 --only "$COMMON" --out "$W/throughput_bfloat16.json" \
   >"$W/throughput_bfloat16.md" 2>"$W/throughput_bfloat16.err"
 echo "phase 2: $(( $(date +%s) - start )) s"
