@@ -101,17 +101,18 @@ Array([2.0611537e-09, 6.9314718e-01, 2.1269281e+00], dtype=float32)""",
 
 
 def _shifted_softplus(x):
-    # softplus(x) - ln 2 = x/2 + log cosh(x/2) = x/2 + log1p(2 sinh^2(x/4)) near 0, where the
-    # direct difference cancels; each form is used where it cancels less than a factor 2.5.
+    # softplus(x) - ln 2 = log1p(v), one expm1 and one log1p for every branch:
+    #   |x| < 2:  x/2 + log cosh(x/2), v = cosh(x/2) - 1 = E^2 / (2 (1 + E)), E = expm1(x/2)
+    #             (no cancellation near 0, where the result is x/2 + x^2/8);
+    #   x <= -2:  log((1 + e^x) / 2), v = expm1(x) / 2;
+    #   x >= 2:   x + log((1 + e^-x) / 2), v = expm1(-x) / 2
+    # (v in [-1/2, 0.55]: log1p_unit's range).  Each form is used where it cancels less than a
+    # factor 2.5.  (Before: sinh, two exp and three log1p, one per branch: 3.7x softplus's time.)
     mid = (x > -2) & (x < 2)
-    xm = jnp.where(mid, x, 0)
-    s = jnp.sinh(xm * 0.25)
-    near0 = xm * 0.5 + jnp.log1p(2 * s * s)
-    xp = jnp.where(x >= 2, x, 2)
-    pos = (xp - m.LN2) + jnp.log1p(jnp.exp(-xp))
-    xn = jnp.where(x > -2, -2, x)  # the last branch: NaN goes through it
-    neg = jnp.log1p(jnp.exp(xn)) - m.LN2
-    return jnp.where(mid, near0, jnp.where(x >= 2, pos, neg))
+    em = jnp.expm1(jnp.where(mid, x * 0.5, jnp.where(x > 0, -x, x)))
+    v = jnp.where(mid, em * em / (2 + 2 * em), em * 0.5)
+    lg = m.log1p_unit(v)
+    return jnp.where(mid, x * 0.5 + lg, jnp.where(x >= 2, x + lg, lg))
 
 
 shifted_softplus = register(Activation(
@@ -132,7 +133,7 @@ shifted_softplus = register(Activation(
                         "NeurIPS 2017", "1706.08566"),
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.shifted_softplus(jnp.array([-1.0, 1e-6, 2.0]))
-Array([-3.7988549e-01,  5.0000011e-07,  1.4337808e+00], dtype=float32)""",
+Array([-3.7988549e-01,  5.0000011e-07,  1.4337809e+00], dtype=float32)""",
 ))
 
 # ----------------------------------------------------------------------------- silu family
