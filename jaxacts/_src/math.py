@@ -133,17 +133,34 @@ def sech2(x: jax.Array) -> jax.Array:
     return 4 * _dsigmoid(2 * x)
 
 
+# tanh z = z + z w R(w), w = z^2 <= 0.625^2: R fitted by Chebyshev interpolation (mpmath, 80
+# digits; max relative error 4.8e-9 with 6 terms for float32, 6.3e-17 with 12 for float64).
+# The correction z w R is at most 0.13 z, so its rounding is a small part of an ULP.
+_TANH_R32 = (-0.3333333317214036, 0.1333330355691574, -0.053959259577204544, 0.02176891865102821,
+             -0.008343945515839153, 0.002292744816178142)
+_TANH_R64 = (-0.3333333333333333, 0.13333333333333042, -0.05396825396789699, 0.021869488519008305,
+             -0.008863235103240878, 0.0035921217511549622, -0.0014557754120478055,
+             0.0005896606577757043, -0.0002375906496055562, 9.257116129556769e-05,
+             -3.12011014257974e-05, 6.485163482793113e-06)
+
+
 @_with_derivative(sech2)
 def tanh(x: jax.Array) -> jax.Array:
-    """tanh within 2 ULP: XLA's tanh near 0, ``(1 - e^{-2|x|}) / (1 + e^{-2|x|})`` beyond.
+    """tanh within about 1.5 ULP: ``z + z w R(w)`` (w = z^2) near 0, ``(1 - e^{-2|x|}) /
+    (1 + e^{-2|x|})`` beyond |x| = 0.625.
 
-    (XLA's float64 tanh is 6 ULP off near |x| = 19.)
+    (XLA's tanh is up to 3 ULP off near 0 in float32, which made softcap(7.0875, cap=50)
+    4.15 ULP off, and 6 ULP near |x| = 19 in float64.)
     """
     if target16():  # XLA's float32 tanh is a few float32 ULP off: far below a 16-bit ULP
         return jnp.tanh(x)
     a = jnp.where(x < 0, -x, x)
     u = jnp.exp(-2 * a)
-    return jnp.where(a < 0.625, jnp.tanh(x), jnp.copysign((1 - u) / (1 + u), x))
+    small = a < 0.625
+    z = jnp.where(small, x, 0)
+    w = z * z
+    coeffs = _TANH_R32 if jnp.finfo(x.dtype).nmant <= 23 else _TANH_R64
+    return jnp.where(small, z + z * (w * poly(w, coeffs)), jnp.copysign((1 - u) / (1 + u), x))
 
 
 def log1p_unit(e: jax.Array) -> jax.Array:

@@ -188,5 +188,5 @@ softcap = register(Activation(
     anchors={},
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.softcap(jnp.array([-100.0, 0.0, 10.0]), cap=30.0)
-Array([-29.923738,   0.      ,   9.645382], dtype=float32)""",
+Array([-29.923738,   0.      ,   9.645383], dtype=float32)""",
 ))
