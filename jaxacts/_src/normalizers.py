@@ -147,6 +147,21 @@ def _softmax(x, axis, where=None):
     return e / ((n1 + rest) / live)  # an empty row: e / inf = 0
 
 
+def _fenced(w: jax.Array, t: jax.Array) -> jax.Array:
+    """``w * t`` (``t`` the tangent or cotangent, ``w`` a bounded primal weight) between two
+    selects, in the JVP and in its transpose alike.
+
+    XLA's CPU compiler contracts a product that feeds an addition into one fused multiply-add
+    when both are in one fusion: under an outer ``jit`` the row sums and the VJP's
+    ``g - p sum(g)`` were computed with the product unrounded, op by op (eager) rounded, so
+    they differed by an ULP (log_softmax's VJP along axis 0: 410 of 3000 entries).  A select
+    between the multiply and any add keeps the rounding where the formula has it; its
+    condition, ``w`` not infinite, is always true here and not foldable.
+    """
+    ok = ~jnp.isinf(w)
+    return jnp.where(ok, w * jnp.where(ok, t, 0), 0)
+
+
 def _softmax_tangent(t, y, axis):
     """The softmax JVP ``J t``, ``J = diag(y) - y y^T``, accurate in forward and reverse mode,
     keeping only the output ``y`` as a residual (as jax.nn's ``y * (t - sum(y t))`` does).
@@ -165,8 +180,8 @@ def _softmax_tangent(t, y, axis):
     # array until the backward: +2 MiB per 512 x 1024 layer in a training step.
     top = (y > 0.5).astype(y.dtype)
     d = t - jnp.sum(top * t, axis=axis, keepdims=True)
-    yd = y * d
-    z = yd - y * jnp.sum(yd, axis=axis, keepdims=True)
+    yd = _fenced(y, d)
+    z = yd - _fenced(y, jnp.sum(yd, axis=axis, keepdims=True))
     return z - top * jnp.sum(z, axis=axis, keepdims=True)
 
 
@@ -196,7 +211,7 @@ def _log_softmax_tangent(t, x, y, axis, where=None):
     # jit differed from eager's by an ULP.
     live = (y != -jnp.inf).astype(y.dtype)
     d = t - jnp.sum(top * t, axis=axis, keepdims=True)
-    return live * (d - jnp.sum(p * d, axis=axis, keepdims=True))
+    return live * (d - jnp.sum(_fenced(p, d), axis=axis, keepdims=True))
 
 
 def _axis_entry(**kw: Any) -> Activation:
@@ -296,7 +311,8 @@ def _lse_output(d, axis, keepdims, return_sign):
 
 def _logsumexp_tangent(t, a, y, axis, keepdims, return_sign, where=None, b=None):
     p = _lse_weights(a, axis, where, b)
-    return _lse_output(jnp.sum(p * t, axis=axis, keepdims=True), axis, keepdims, return_sign)
+    return _lse_output(jnp.sum(_fenced(p, t), axis=axis, keepdims=True), axis, keepdims,
+                       return_sign)
 
 
 def _logsumexp_b_tangent(tb, a, y, axis, keepdims, return_sign, where=None, b=None):
