@@ -417,16 +417,21 @@ def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float,
     big = g < 0
     q = jnp.abs(g)
     neg = jnp.signbit(y) != jnp.signbit(jnp.asarray(dw, g.dtype))
-    # y is replaced where q = 0 (y may be infinite there): double-where.
+    # y is replaced where q = 0 (y may be infinite there): double-where.  The selects after the
+    # products also keep XLA from contracting them into the following add under jit only.
     ys = jnp.where(q == 0, 0, y)
-    yd = ys * dw
+    yd = jnp.where(q == 0, 0, ys * dw)
     near = jnp.where(neg, q + yd * (1 - q), (1 - q) + yd * q)
     # y W' e^c overflows away from the rescaled W < 0 tail: replaced there.
     if x is None:
         ydb = jnp.where(big & neg, yd, 0) * math.exp(c)
-    else:  # y = x |g| e^-c there
-        ydb = jnp.where(big & neg, x * (q * dw), 0)
-    # y (W' |g|), not (y W' - 1) |g|: in reverse mode the cotangent of y W' would be |g| e^-c,
-    # below the smallest normal number (gelu'' at x = 10.002 lost 1%).
-    far = jnp.where(neg, ydb + q, ys * (dw * q) - q) * math.exp(-c) + jnp.where(neg, 0, 1)
+        pos = (yd - 1) * q
+    else:
+        ydb = jnp.where(big & neg, x * (q * dw), 0)  # y = x |g| e^-c there
+        # y (W' |g|), not (y W' - 1) |g|: in reverse mode the cotangent of y W' is |g| e^-c,
+        # below the smallest normal number where W' is large (gelu'' at x = 10.002 lost 1%).
+        # Only here: in silu's program the reordered form changed XLA's fusion so that one
+        # entry of clamped_swiglu's jitted gradient differed from eager by an ULP.
+        pos = jnp.where(q == 0, 0, ys * (dw * q)) - q
+    far = jnp.where(neg, ydb + q, pos) * math.exp(-c) + jnp.where(neg, 0, 1)
     return jnp.where(big, far, near)
