@@ -22,9 +22,20 @@ CASES = elementwise_cases()
 DTYPES = list(acc.DTYPES)
 
 # Measured shortfalls against the targets, reported rather than hidden:
-# (check, name, dtype) -> reason.  Strict: a listed check that passes fails the test, so this
-# table cannot go stale.
-KNOWN: dict[tuple[str, str, str], str] = {}
+# (check, name[static], dtype, params) -> reason.  Strict: a listed check that passes fails the
+# test, so this table cannot go stale.
+_FLUSH = ("a parameter-scaled result near the smallest normal number (below about 40 of it): "
+          "an intermediate that the parameter scales up afterwards is flushed to 0 first")
+KNOWN: dict[tuple[str, str, str, tuple], str] = {
+    ("derivative", "softcap", "bfloat16", (("cap", 0.1171875),)): _FLUSH,
+    ("second derivative", "softcap", "float32", (("cap", 0.1171875),)): _FLUSH,
+    ("second derivative", "softcap", "bfloat16", (("cap", 0.1171875),)): _FLUSH,
+    ("second derivative", "celu", "bfloat16", (("alpha", 0.0546875),)): _FLUSH,
+    ("second derivative", "heaviside[surrogate=sigmoid]", "bfloat16",
+     (("sharpness", 15.125),)): _FLUSH,
+    ("second derivative", "sign[surrogate=sigmoid]", "bfloat16",
+     (("sharpness", 15.125),)): _FLUSH,
+}
 
 
 def test_every_activation_has_a_reference():
@@ -82,7 +93,8 @@ def _check(kind, name, static, params, dtype, order, band=None):
     err = acc.ulp_error(got, hi, lo, dt, scale)
     tol = acc.TOL[dtype][order]
     bad = err > tol
-    known = KNOWN.get((kind, name, dtype))
+    label = name + (f"[{','.join(f'{k}={v}' for k, v in static.items())}]" if static else "")
+    known = KNOWN.get((kind, label, dtype, tuple(sorted(params.items()))))
     if known and not bad.any():
         pytest.fail(f"{kind} of {name} meets its target now: remove it from KNOWN")
     if known:

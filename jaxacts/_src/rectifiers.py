@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxacts._src.math import expm1_nonpositive
+from jaxacts._src.math import expm1_nonpositive, no_low_part, ratio_dd
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 
@@ -224,9 +224,14 @@ rrelu = register(Activation(
 # exactly 0 below x = -17 in float32, jax-ml/jax#39795).
 def _eu_e(x, s):
     # e^{x/s} for x <= 0 and e (> 1.5) for x > 0: the derivative reads the branch from this
-    # one array, so a training step keeps it and the output, not x as well.
-    u = nonpositive(x) if s is None else nonpositive(x) / s
-    return jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u)), u
+    # one array, so a training step keeps it and the output, not x as well.  x / s as a double
+    # word (e^{u + ul} = e^u (1 + ul)): its rounding would be multiplied by |x / s|.
+    if s is None or (isinstance(s, float) and s == 1.0):
+        u = nonpositive(x)
+        return jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u)), u
+    u, ul = ratio_dd(nonpositive(x), s)
+    e = jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u))
+    return (e, u) if no_low_part(ul) else (e + e * ul, u)
 
 
 def _eu(x, c, s, lin=1):
@@ -304,7 +309,8 @@ celu = register(Activation(
     derivative=(r"\partial_x = 1 \text{ if } x > 0 \text{ else } e^{x/\alpha}, \quad "
                 r"\partial_\alpha = 0 \text{ if } x > 0 \text{ else } "
                 r"e^{x/\alpha} - 1 - \tfrac{x}{\alpha} e^{x/\alpha}"),
-    params=(Param("alpha", 1.0, "scale of the negative part.", lower=0.0, lower_open=True),),
+    params=(Param("alpha", 1.0, "scale of the negative part.", lower=0.0, lower_open=True,
+                  fast_values=(1.0,)),),
     fn=lambda x, a: _eu(x, a, a),
     tangent=lambda t, x, y, a: _eu_tangent(t, x, a, a),
     param_tangents=(_celu_dalpha,),

@@ -101,6 +101,8 @@ REFS = {
         scale_f=lambda x, alpha_p, alpha_n, beta, eps: abs(beta * x),
         scale_df=lambda x, alpha_p, alpha_n, beta, eps: abs(beta),
         param_sets=({"alpha_p": 1.5, "alpha_n": 1.25, "beta": 0.25, "eps": 0.0},
-                    {"alpha_p": 0.25, "alpha_n": 2.0, "beta": 0.5, "eps": -2.0 ** -10}),
+                    {"alpha_p": 0.25, "alpha_n": 2.0, "beta": 0.5, "eps": -2.0 ** -10},
+                    # eps below -1: the clamped part's series does not hold there
+                    {"alpha_p": 4.5, "alpha_n": 19.75, "beta": -3.21875, "eps": -18.0625}),
     ),
 }

@@ -64,7 +64,9 @@ REFS = {
         df=lambda x, alpha: ONE if x > 0 else mp.exp(x / alpha),
         d2f=lambda x, alpha: ZERO if x > 0 else mp.exp(x / alpha) / alpha,
         dparams={"alpha": _celu_dalpha},
-        param_sets=({"alpha": 2.0}, {"alpha": 0.5}),
+        # 7/128: x / alpha is not exact (a power of two hid its rounding, which e^{x/alpha}
+        # multiplies by |x / alpha|).
+        param_sets=({"alpha": 2.0}, {"alpha": 0.5}, {"alpha": 0.0546875}),
     ),
     "selu": Ref(
         f=lambda x: SELU_SCALE * (x if x > 0 else SELU_ALPHA * mp.expm1(x)),

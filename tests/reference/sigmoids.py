@@ -42,5 +42,5 @@ REFS = {
                    df=lambda x, cap: sech2(x / cap),
                    d2f=lambda x, cap: -2 / cap * sech2(x / cap) * mp.tanh(x / cap),
                    dparams={"cap": _dcap},
-                   param_sets=({"cap": 1.0}, {"cap": 50.0})),
+                   param_sets=({"cap": 1.0}, {"cap": 50.0}, {"cap": 0.1171875})),
 }

@@ -235,7 +235,7 @@ def _squareplus_df(x, b):
 
 REFS = {
     "softplus": Ref(f=_sp_f, df=_sp_df, d2f=_sp_d2f, dparams={"beta": _sp_dbeta},
-                    param_sets=({"beta": 2.0}, {"beta": 0.5}),
+                    param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 5.8125}),
                     static_sets=({}, {"threshold": 20.0})),
     "shifted_softplus": Ref(f=_ssp, df=s, d2f=ds),
     "silu": Ref(**_silu_ref(), dparams={"beta": lambda x, beta: x ** 2 * ds(beta * x)},

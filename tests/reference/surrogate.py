@@ -55,7 +55,7 @@ def _ref(f, jump):
         df=lambda x, sharpness, surrogate: jump * _g(x, sharpness, surrogate),
         d2f=lambda x, sharpness, surrogate: jump * _dg(x, sharpness, surrogate),
         scale_d2f=lambda x, sharpness, surrogate: jump * _sigmoid_scale(x, sharpness, surrogate),
-        param_sets=({"sharpness": 4.0}, {"sharpness": 0.5}),
+        param_sets=({"sharpness": 4.0}, {"sharpness": 0.5}, {"sharpness": 15.125}),
         static_sets=tuple({"surrogate": s} for s in SURROGATES),
     )
 
