@@ -183,7 +183,10 @@ def _sig(v, vl):
 # q(w) = sigmoid(-w) (1 - w sigmoid(w)) gives every ACON-C derivative.  1 - w sigmoid(w)
 # vanishes at w0 = 1 + W(1/e); with w = w0 + delta and exp(-w0) = w0 - 1 it equals
 # sigmoid(w) ((w0 - 1) expm1(-delta) - delta), whose two terms never have opposite signs.
-_W0, _W0_LO = 1.2784645427610737, 1.0946994183093437e-16
+# (split for the compute dtype: a float64 split rounded to float32 dropped W0's float32
+# rounding error, 3e-8, which cost the p1/p2 derivatives 349 ULP where q vanishes)
+_W0_TEXT = "1.278464542761073795109358739022980155"
+_W0 = float(_W0_TEXT)
 
 
 def _q(w, wl):
@@ -191,8 +194,9 @@ def _q(w, wl):
     w = jnp.where(jnp.abs(w) < _SATURATED, w, jnp.sign(w) * _SATURATED)
     s, sn = _sig(w, wl)
     pos = w > 0
-    dh, dl = two_sum(jnp.where(pos, w, _W0), -jnp.asarray(_W0, w.dtype))
-    delta = dh + (dl + (jnp.where(pos, wl, 0.0) - _W0_LO))
+    w0, w0l = jm.const_dd(_W0_TEXT, w.dtype)
+    dh, dl = two_sum(jnp.where(pos, w, w0), -jnp.asarray(w0, w.dtype))
+    delta = dh + (dl + (jnp.where(pos, wl, 0.0) - w0l))
     near = (sn * s) * ((_W0 - 1.0) * expm1(-delta) - delta)
     return jnp.where(pos, near, sn * (1.0 - w * s))
 

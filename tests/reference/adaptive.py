@@ -82,7 +82,9 @@ REFS = {
         scale_d2f=lambda x, p1, p2, beta: (lambda d, v, s, sn: abs(
             d * d * beta * s * sn) * (2 + abs(v * mp.tanh(v / 2))))(*_acon(x, p1, p2, beta)),
         param_sets=({"p1": 1.5, "p2": 0.25, "beta": 2.0},
-                    {"p1": -0.5, "p2": 0.75, "beta": 0.5}),
+                    {"p1": -0.5, "p2": 0.75, "beta": 0.5},
+                    # v = beta (p1 - p2) x crosses w0 (where q vanishes) near x = 7.27
+                    {"p1": -2.9375, "p2": -3.875, "beta": -0.1875}),
     ),
     "xielu": Ref(
         f=_xielu_f,
