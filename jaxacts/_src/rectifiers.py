@@ -236,7 +236,10 @@ def _eu_e(x, s):
 
 def _eu(x, c, s, lin=1):
     e, u = _eu_e(x, s)
-    return jnp.where(x > 0, lin * x, c * expm1_nonpositive(u, e))
+    neg = c * expm1_nonpositive(u, e)
+    if s is not None:  # celu: x / alpha flushes to 0 for tiny x (alpha = 30, x = -2e-37)
+        neg = jnp.where(u == 0, x, neg)
+    return jnp.where(x > 0, lin * x, neg)
 
 
 def _eu_tangent(t, x, c, s, lin=1):

@@ -239,7 +239,7 @@ REFS = {
                     static_sets=({}, {"threshold": 20.0})),
     "shifted_softplus": Ref(f=_ssp, df=s, d2f=ds),
     "silu": Ref(**_silu_ref(), dparams={"beta": lambda x, beta: x ** 2 * ds(beta * x)},
-                param_sets=({"beta": 2.0}, {"beta": 0.5})),
+                param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 8.40625})),
     "quick_gelu": Ref(**_silu_ref("1.702")),
     "gelu_tanh": Ref(**_gelu(True)),
     "gelu_erf": Ref(**_gelu(False)),
