@@ -368,12 +368,17 @@ def mul_exp(k: jax.Array, n: jax.Array) -> jax.Array:
     return times(k * scale, e)
 
 
-def exp_scaled(n: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(e, s) with e^n = e * s, e a normal number wherever e^n * 2^c is (c = 64 or 512)."""
+def exp_scaled(n: jax.Array, x: jax.Array | None = None,
+               dn: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+    """(e, s) with e^n = e * s, e a normal number wherever e^n * 2^c is (c = 64 or 512).
+    With ``x`` and ``dn`` (dn/dx in closed form), e carries its derivative as
+    :func:`exp_along` does."""
     c = _exp_shift(n.dtype)
     # Only where e^n is about to flush (one rounding more there); n + c is exact.
     low = n < math.log(float(jnp.finfo(n.dtype).tiny)) + 1
-    return jnp.exp(jnp.where(low, n + c, n)), jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
+    arg = jnp.where(low, n + c, n)
+    e = jnp.exp(arg) if dn is None else exp_along(x, arg, dn)
+    return e, jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
 
 
 def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
@@ -382,19 +387,21 @@ def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Ar
 
 
 @jax.custom_jvp
-def _exp_along(x: jax.Array, n: jax.Array, dn: jax.Array) -> jax.Array:
+def exp_along(x: jax.Array, n: jax.Array, dn: jax.Array) -> jax.Array:
     """e^n for n = n(x) with dn/dx = ``dn`` in closed form: the derivative with respect to x
     is (e^n dn) t, whatever n's own tangent says (n and dn must be functions of x).  In
     reverse mode the chain e^n -> n -> x multiplies a cotangent by e^n first, which can fall
-    below the smallest normal number before dn (large there) brings it back."""
+    below the smallest normal number before dn (large there) brings it back.  The coefficient
+    e^n dn is formed from a rescaled e^n (:func:`exp_scaled`), so it is a normal number
+    wherever the product is, also where e^n alone flushes (celu'' = e^{x/alpha} / alpha)."""
     return jnp.exp(n)
 
 
-@_exp_along.defjvp
-def _exp_along_jvp(primals, tangents):
+@exp_along.defjvp
+def exp_along_jvp(primals, tangents):
     x, n, dn = primals
-    e = _exp_along(x, n, dn)
-    return e, (e * dn) * tangents[0]
+    es, scale = exp_scaled(n)
+    return exp_along(x, n, dn), ((es * dn) * scale) * tangents[0]
 
 
 def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
@@ -414,7 +421,7 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
 
     ``slope``: dw/dx in closed form (w a function of x alone), for a gate whose slope is large
     in the tail: the exponential's derivative is then e^-|W| W' as one factor
-    (:func:`_exp_along`).  gelu (tanh form) in float32 had f'' by reverse-over-reverse 24 units
+    (:func:`exp_along`).  gelu (tanh form) in float32 had f'' by reverse-over-reverse 24 units
     of the smallest normal number off for x in [-10.3, -10.15]: the cotangent between the
     exponential and w was subnormal there.
     """
@@ -428,7 +435,7 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
     # The correction is inside g: the second derivative is proportional to it in the tail.
     n = jnp.where(big, c - a, -a)
-    e = jnp.exp(n) if slope is None else _exp_along(x, n, jnp.where(neg, slope, -slope))
+    e = jnp.exp(n) if slope is None else exp_along(x, n, jnp.where(neg, slope, -slope))
     if not no_low_part(we):
         e = e * (1 + jnp.where(neg, we, -we))
     scale = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype)

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxacts._src.math import expm1_nonpositive, no_low_part, ratio_dd
+from jaxacts._src.math import exp_along, expm1_nonpositive, no_low_part, ratio_dd
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 
@@ -230,7 +230,9 @@ def _eu_e(x, s):
         u = nonpositive(x)
         return jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u)), u
     u, ul = ratio_dd(nonpositive(x), s)
-    e = jnp.exp(jnp.where(x > 0, jnp.ones_like(u), u))
+    # d/dx e^{x/alpha} = e^{x/alpha} / alpha in closed form: e^{x/alpha} flushes to 0 first
+    # where the second derivative is still normal (alpha = 7/128 in bfloat16: 9 ULP).
+    e = exp_along(x, jnp.where(x > 0, jnp.ones_like(u), u), jnp.where(x > 0, 0.0, 1 / s))
     return (e, u) if no_low_part(ul) else (e + e * ul, u)
 
 
