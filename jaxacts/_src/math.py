@@ -319,7 +319,8 @@ def scale_dd(x: jax.Array, b: jax.Array,
 
 def ratio_dd(x: jax.Array, s: jax.Array) -> tuple[jax.Array, jax.Array | float]:
     """x / s as hi + lo, lo the rounding error of the division to first order (lo = 0 where
-    |hi| >= 1e3 or the splitting is not finite; lo = 0.0, a Python float, under
+    |hi| >= 1e3, where hi or x is within 2^(p+2) of the smallest normal number, or where the
+    splitting is not finite; lo = 0.0, a Python float, under
     :func:`target16`).  For an argument whose error an ``exp`` multiplies by |x / s|: celu's
     e^{x / alpha} at alpha = 0.056 was 87 ULP off in float32, 124 in float64.
 
@@ -330,7 +331,11 @@ def ratio_dd(x: jax.Array, s: jax.Array) -> tuple[jax.Array, jax.Array | float]:
     q = x * inv
     if target16():
         return q, 0.0
-    ok = jnp.abs(q) < 1e3
+    # Not near the smallest normal number either: the splitting's partial products flush there
+    # and lo came out as large as hi (softcap'' at x = -tiny, cap = 0.042, was twice its value).
+    fi = jnp.finfo(x.dtype)
+    low = float(fi.tiny) * 2.0 ** (fi.nmant + 2)
+    ok = (jnp.abs(q) < 1e3) & (jnp.abs(q) >= low) & (jnp.abs(x) >= low)
     qs = jnp.where(ok, q, 0)
     p, pe = two_prod(qs, s)
     lo = ((jnp.where(ok, x, 0) - p) - pe) * inv

@@ -169,10 +169,17 @@ def _softcap(x, c):
 def _softcap_tangent(t, x, y, c):
     # sech^2(z + zl) = sech^2(z) (1 - 2 tanh(z) zl), z + zl = x / c exactly to first order: the
     # rounding of z alone is multiplied by 2|z| in the tail (cap 0.12: 103 ULP in float32).
-    # zl has no tangent; the derivative of the correction through z is that of sech^2's.
+    # zl has no tangent; the derivative of the correction through z is that of sech^2's.  The
+    # correction is below 2|z| 2^-p of s, so tanh needs only a few bits there: a Pade form on
+    # z clamped to [-3, 3] (within 2%; exactly +-1 at the ends) instead of a second exp.
     z, zl = m.ratio_dd(x, c)
     s = m.sech2(z)
-    return t * (s if m.no_low_part(zl) else s - s * (2 * m.tanh(z) * zl))
+    if m.no_low_part(zl):
+        return t * s
+    zc = m.clamp(z, -3.0, 3.0)
+    zz = zc * zc
+    th = zc * (27 + zz) / (27 + 9 * zz)
+    return t * (s - s * (2 * th * zl))
 
 
 softcap = register(Activation(
