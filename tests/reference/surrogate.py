@@ -49,18 +49,19 @@ def _sigmoid_scale(x, k, s):
     return k * k * e / (1 + e) ** 2
 
 
-def _ref(f, jump):
+def _ref(f, jump, extra=()):
     return Ref(
         f=lambda x, sharpness, surrogate: f(x),
         df=lambda x, sharpness, surrogate: jump * _g(x, sharpness, surrogate),
         d2f=lambda x, sharpness, surrogate: jump * _dg(x, sharpness, surrogate),
         scale_d2f=lambda x, sharpness, surrogate: jump * _sigmoid_scale(x, sharpness, surrogate),
-        param_sets=({"sharpness": 4.0}, {"sharpness": 0.5}, {"sharpness": 15.125}),
+        param_sets=({"sharpness": 4.0}, {"sharpness": 0.5}, *extra),
         static_sets=tuple({"surrogate": s} for s in SURROGATES),
     )
 
 
 REFS = {
-    "heaviside": _ref(lambda x: mp.mpf(1) if x > 0 else ZERO, 1),
+    # A sharpness that is not a power of two (k |x| rounds), once: sign shares the surrogates.
+    "heaviside": _ref(lambda x: mp.mpf(1) if x > 0 else ZERO, 1, ({"sharpness": 15.125},)),
     "sign": _ref(lambda x: mp.mpf(mp.sign(x)), 2),
 }
