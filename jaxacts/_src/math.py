@@ -386,6 +386,19 @@ def exp_scaled(n: jax.Array, x: jax.Array | None = None,
     return e, jnp.where(low, math.exp(-c), 1.0).astype(n.dtype)
 
 
+def dsigmoid_scaled(n: jax.Array, nl: jax.Array | float = 0.0, x: jax.Array | None = None,
+                    dn: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+    """(d, s) with sigmoid'(n + nl) = d * s for n <= 0 (``nl`` a low part, first order):
+    d = e / (1 + e s)^2 with e^n = e s from :func:`exp_scaled` (``x``, ``dn`` as there), so d
+    stays normal until the caller's factors have multiplied it; sigmoid'(n) alone flushes
+    where, say, x^2 sigmoid'(n) is 1e-34."""
+    e, scale = exp_scaled(n, x, dn)
+    if not no_low_part(nl):
+        e = e + e * nl
+    r = 1 / (1 + e * scale)
+    return e * (r * r), scale
+
+
 def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
     """x * sigmoid(w + we) for a double-word argument, accurate into the underflow tail."""
     return x_sigmoid_parts(x, w, we)[0]

@@ -38,9 +38,10 @@ _SWISH_REF = Reference("P. Ramachandran, B. Zoph, Q. V. Le", "Searching for Acti
 # ----------------------------------------------------------------------------- softplus
 
 
-def _softplus_z(x, beta):
-    # z = beta x as hi + lo: its rounding would be multiplied by |z| in the tail (beta = 27.9:
-    # 32 ULP in float32, 124 in float64).  The default beta = 1 (a Python float) skips it.
+def _beta_x(x, beta):
+    # z = beta x as hi + lo (exact), for softplus and silu: its rounding would be multiplied by
+    # |z| in the tail (softplus at beta = 27.9: 32 ULP in float32, 124 in float64).  The
+    # default beta = 1, as a Python number, skips it: z = x.
     if isinstance(beta, float) and beta == 1.0:
         return x, 0.0
     return m.scale_dd(x, beta)
@@ -49,7 +50,7 @@ def _softplus_z(x, beta):
 def _softplus(x, beta, *, threshold):
     # max(x, 0) + log1p(e^{-|z|}) / beta, z = beta x: x itself (not z / beta) where x > 0, so
     # that beta x may overflow; e^{-|z|} / beta without flushing e^{-|z|} to zero first.
-    z, zl = _softplus_z(x, beta)
+    z, zl = _beta_x(x, beta)
     e, scale = m.exp_scaled(jnp.where(z > 0, -z, z))
     if not m.no_low_part(zl):
         e = e - e * jnp.where(z > 0, zl, -zl)
@@ -68,7 +69,7 @@ def _softplus_tangent(t, x, y, beta, *, threshold):
         return t * m.one_minus_exp(-(beta * y))
     # sigma(z + zl) = sigma(z) + sigma'(z) zl (zl has no tangent: the derivative of the second
     # term through z is the first-order correction of beta sigma'(z)).
-    z, zl = _softplus_z(x, beta)
+    z, zl = _beta_x(x, beta)
     s = m.sigmoid(z) if m.no_low_part(zl) else m.sigmoid(z) + m.dsigmoid(z) * zl
     if threshold is None:
         # From y as above where beta = 1 (bit for bit the fast path), from x elsewhere: beta y's
@@ -84,7 +85,7 @@ def _softplus_dbeta(tb, x, y, beta, *, threshold):
     # (z sigma(z) - softplus(z)) / beta^2 written with n = -|z|: both terms have one sign.
     # z = beta x as hi + lo: d(n + nl) = d(n) + n sigma'(n) nl (the rounding of z alone is
     # multiplied by |z| in the tail: beta = 5.8125 cost 50 ULP).
-    z, zl = _softplus_z(x, beta)
+    z, zl = _beta_x(x, beta)
     n = m.clamp(jnp.where(z > 0, -z, z), _XLO, 0.0)
     d = n * m.sigmoid(n) - m.softplus(n)
     if not m.no_low_part(zl):
@@ -165,34 +166,22 @@ Array([-3.7988549e-01,  5.0000011e-07,  1.4337809e+00], dtype=float32)""",
 # ----------------------------------------------------------------------------- silu family
 
 
-def _silu_w(x, beta):
-    # z = beta x as hi + lo (exact): its rounding error would be multiplied by |z| in the tail.
-    if isinstance(beta, float) and beta == 1.0:  # the default, as a Python number: z = x
-        return x, 0.0
-    return m.scale_dd(x, beta)
-
-
 def _silu(x, beta):
-    return m.x_sigmoid_parts(x, *_silu_w(x, beta), beta)[0]
+    return m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[0]
 
 
 def _silu_tangent(t, x, y, beta):
     # from y and the value's own gate (not from x): a training step keeps two arrays
-    return t * m.x_sigmoid_grad(y, m.x_sigmoid_parts(x, *_silu_w(x, beta), beta)[1], beta)
+    return t * m.x_sigmoid_grad(y, m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[1], beta)
 
 
 def _silu_dbeta(tb, x, y, beta):
     # x^2 sigma'(beta x), multiplied in an order that underflows instead of overflowing, with
-    # z = beta x as hi + lo: sigma'(z + zl) = sigma'(z) (1 - tanh(z/2) zl) (the rounding of z
-    # alone is multiplied by |z|: beta = 8.4 cost 54 ULP).  sigma'(z) = e / (1 + e)^2 with
-    # e = e^-|z| kept normal (scaled) until x^2 has multiplied it: sigma'(z) alone flushed to
-    # 0 where x^2 sigma'(z) is 1e-34 (beta = 0.5, x = -176).
-    z, zl = _silu_w(x, beta)
-    e, scale = m.exp_scaled(-jnp.abs(z))
-    r = 1 / (1 + e * scale)
-    d = e * (r * r)
-    if not m.no_low_part(zl):
-        d = d - d * (m.tanh(z * 0.5) * zl)
+    # z = beta x as hi + lo, sigma'(z + zl) = sigma'(-|z + zl|) (the rounding of z alone is
+    # multiplied by |z|: beta = 8.4 cost 54 ULP), scaled until x^2 has multiplied it:
+    # sigma'(z) alone flushed to 0 where x^2 sigma'(z) is 1e-34 (beta = 0.5, x = -176).
+    z, zl = _beta_x(x, beta)
+    d, scale = m.dsigmoid_scaled(-jnp.abs(z), 0.0 if m.no_low_part(zl) else -jnp.sign(z) * zl)
     return tb * ((x * (x * d)) * scale)
 
 

@@ -61,10 +61,9 @@ def density(x: jax.Array, k: jax.Array, surrogate: str, jump: float = 1.0) -> ja
         # e^-a = e scale, e rescaled where it would flush while k^2 e^-a does not (the second
         # derivative at k = 24, x = -3.6: 1e-35 true, 0 before), and its derivative -k sign(x) e
         # in closed form (through the chain, e's cotangent times e flushed first).
-        e, scale = m.exp_scaled(-a, x, -k * jnp.sign(x))
-        e = e if m.no_low_part(al) else e - e * al
-        r = 1 / (1 + e * scale)
-        return ((c * e) * (r * r)) * scale
+        d, scale = m.dsigmoid_scaled(-a, 0.0 if m.no_low_part(al) else -al,
+                                     x, -k * jnp.sign(x))
+        return (c * d) * scale
     if surrogate == "fast_sigmoid":
         r = 1 / (1 + a)
         # r <= 1, so (c/2) r is above the result: no flushed intermediate (r^2 first flushed
