@@ -14,6 +14,12 @@ from tests.reference import REFS
 jax.config.update("jax_enable_x64", True)  # float64 cases; float32 inputs stay float32
 
 
+def case_id(name: str, static: dict) -> str:
+    """``name[k=v,...]`` for an entry with static settings, ``name`` without."""
+    sid = ",".join(f"{k}={v}" for k, v in static.items())
+    return f"{name}[{sid}]" if sid else name
+
+
 def elementwise_cases() -> list:
     """(name, static) for every elementwise registry entry and each static setting."""
     out = []
@@ -21,8 +27,7 @@ def elementwise_cases() -> list:
         ref = REFS.get(n)
         statics = ref.static_sets if ref is not None else ({},)
         for st in statics:
-            sid = ",".join(f"{k}={v}" for k, v in st.items())
-            out.append(pytest.param(n, dict(st), id=f"{n}[{sid}]" if sid else n))
+            out.append(pytest.param(n, dict(st), id=case_id(n, st)))
     return out
 
 

@@ -15,7 +15,7 @@ from jax.test_util import check_grads
 
 import jaxacts as ja
 from tests import _accuracy as acc
-from tests.conftest import away_from, elementwise_cases, kink_points, param_sets
+from tests.conftest import away_from, case_id, elementwise_cases, kink_points, param_sets
 from tests.reference import REFS
 
 CASES = elementwise_cases()
@@ -89,8 +89,7 @@ def _check(kind, name, static, params, dtype, order, band=None):
     err = acc.ulp_error(got, hi, lo, dt, scale)
     tol = acc.TOL[dtype][order]
     bad = err > tol
-    label = name + (f"[{','.join(f'{k}={v}' for k, v in static.items())}]" if static else "")
-    known = KNOWN.get((kind, label, dtype, tuple(sorted(params.items()))))
+    known = KNOWN.get((kind, case_id(name, static), dtype, tuple(sorted(params.items()))))
     if known and not bad.any():
         pytest.fail(f"{kind} of {name} meets its target now: remove it from KNOWN")
     if known:
