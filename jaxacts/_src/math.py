@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 
@@ -18,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 LN2 = math.log(2.0)
 
@@ -377,7 +379,7 @@ def exp_scaled(n: jax.Array, x: jax.Array | None = None,
                dn: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """(e, s) with e^n = e * s, e a normal number wherever e^n * 2^c is (c = 64 or 512).
     With ``x`` and ``dn`` (dn/dx in closed form), e carries its derivative as
-    :func:`exp_along` does."""
+    :func:`exp_along` does (n then computed from ``lax.stop_gradient(x)``)."""
     c = _exp_shift(n.dtype)
     # Only where e^n is about to flush (one rounding more there); n + c is exact.
     low = n < math.log(float(jnp.finfo(n.dtype).tiny)) + 1
@@ -391,12 +393,49 @@ def dsigmoid_scaled(n: jax.Array, nl: jax.Array | float = 0.0, x: jax.Array | No
     """(d, s) with sigmoid'(n + nl) = d * s for n <= 0 (``nl`` a low part, first order):
     d = e / (1 + e s)^2 with e^n = e s from :func:`exp_scaled` (``x``, ``dn`` as there), so d
     stays normal until the caller's factors have multiplied it; sigmoid'(n) alone flushes
-    where, say, x^2 sigmoid'(n) is 1e-34."""
+    where, say, x^2 sigmoid'(n) is 1e-34.  With ``x``, d's derivative is e' (1 - e^n) /
+    (1 + e s)^3 with 1 - e^n from expm1: the chain rule's e' r^2 - 2 e s r^3 e' cancels to 0
+    near n = 0 (softcap'' = -2z/c there)."""
     e, scale = exp_scaled(n, x, dn)
     if not no_low_part(nl):
         e = e + e * nl
+    if x is None:
+        r = 1 / (1 + e * scale)
+        return e * (r * r), scale
+    return _ratio_sq(e, -exp_along(x, n, dn, minus_one=True), scale), scale
+
+
+@jax.custom_jvp
+def _ratio_sq(e: jax.Array, om: jax.Array, scale: jax.Array) -> jax.Array:
+    """e / (1 + e scale)^2, whose derivative in e is om / (1 + e scale)^3 with om = 1 - e scale
+    given without cancellation; om and scale have no derivative of their own here (om's
+    enters through the rule's output, a second order on)."""
     r = 1 / (1 + e * scale)
-    return e * (r * r), scale
+    return e * (r * r)
+
+
+@_ratio_sq.defjvp
+def _ratio_sq_jvp(primals, tangents):
+    e, om, scale = primals
+    r = 1 / (1 + e * scale)
+    # om (about -n, tiny next to n = 0) last: om r^3 alone was below the smallest normal number
+    # at x = tiny where dyt'' (gamma alpha^3 scales it) is not.
+    return e * (r * r), (tangents[0] * (r * (r * r))) * om
+
+
+def sech2_scaled(z: jax.Array, zl: jax.Array | float, x: jax.Array,
+                 dz: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(d, s) with sech^2(z + zl) = d * s (``zl`` a low part, first order), d = 4 sigmoid'(-2|z|)
+    rescaled as in :func:`dsigmoid_scaled`: the caller multiplies its factors into d before s,
+    so a parameter-scaled k sech^2 (dyt's gamma alpha, softcap's 1 / cap in the second
+    derivative) is a normal number wherever the result is (sech^2 alone flushed first: softcap
+    at cap = 0.117 lost f'' below 40 times the smallest normal number).  z = z(x, p) computed
+    from ``lax.stop_gradient(x)``, dz = dz/dx in closed form (see :func:`exp_along`)."""
+    pos = z > 0
+    n = jnp.where(pos, -2 * z, 2 * z)
+    nl = 0.0 if no_low_part(zl) else jnp.where(pos, -2 * zl, 2 * zl)
+    d, scale = dsigmoid_scaled(n, nl, x, jnp.where(pos, -2 * dz, 2 * dz))
+    return 4 * d, scale
 
 
 def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Array:
@@ -404,22 +443,41 @@ def x_sigmoid(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0) -> jax.Ar
     return x_sigmoid_parts(x, w, we)[0]
 
 
-@jax.custom_jvp
-def exp_along(x: jax.Array, n: jax.Array, dn: jax.Array) -> jax.Array:
-    """e^n for n = n(x) with dn/dx = ``dn`` in closed form: the derivative with respect to x
-    is (e^n dn) t, whatever n's own tangent says (n and dn must be functions of x).  In
-    reverse mode the chain e^n -> n -> x multiplies a cotangent by e^n first, which can fall
-    below the smallest normal number before dn (large there) brings it back.  The coefficient
-    e^n dn is formed from a rescaled e^n (:func:`exp_scaled`), so it is a normal number
-    wherever the product is, also where e^n alone flushes (celu'' = e^{x/alpha} / alpha)."""
-    return jnp.exp(n)
+def exp_along(x: jax.Array, n: jax.Array, dn: jax.Array, minus_one: bool = False) -> jax.Array:
+    """e^n for n = n(x, p) with dn/dx = ``dn`` in closed form: the derivative with respect to
+    x is (e^n dn) t_x as one coefficient, the derivative through anything else n depends on
+    (a parameter p) is e^n t_n.  ``n`` must therefore be computed from ``lax.stop_gradient(x)``
+    (its tangent is its dependence on the parameters alone); ``dn`` is an ordinary function of
+    x and p.  In reverse mode the chain e^n -> n -> x multiplies a cotangent by e^n first,
+    which can fall below the smallest normal number before dn (large there) brings it back.
+    The coefficient e^n dn is formed from a rescaled e^n (:func:`exp_scaled`), so it is a
+    normal number wherever the product is, also where e^n alone flushes (celu'' =
+    e^{x/alpha} / alpha).  Every order of derivative is exact: the coefficient is itself
+    built on ``exp_along``.  (Before, n's own tangent was dropped: celu's d/dalpha of f' was
+    0, tests/test_mixed.py.)  ``minus_one``: e^n - 1 (XLA's expm1), with the same derivative."""
+    return _exp_along(minus_one, x, n, dn)
 
 
-@exp_along.defjvp
-def exp_along_jvp(primals, tangents):
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0,))
+def _exp_along(minus_one, x, n, dn):
+    return jnp.expm1(n) if minus_one else jnp.exp(n)
+
+
+def _exp_along_jvp(minus_one, primals, tangents):
     x, n, dn = primals
-    es, scale = exp_scaled(n)
-    return exp_along(x, n, dn), ((es * dn) * scale) * tangents[0]
+    tx, tn, _ = tangents  # dn's tangent is not needed: e^n does not depend on dn
+    y = _exp_along(minus_one, x, n, dn)
+    out = None
+    if not isinstance(tx, SymbolicZero):
+        es, scale = exp_scaled(n, x, dn)
+        out = ((es * dn) * scale) * tx
+    if not isinstance(tn, SymbolicZero):
+        en = y + 1 if minus_one else y
+        out = en * tn if out is None else out + en * tn
+    return y, jnp.zeros_like(y) if out is None else out
+
+
+_exp_along.defjvp(_exp_along_jvp, symbolic_zeros=True)
 
 
 def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
@@ -453,7 +511,9 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
     # The correction is inside g: the second derivative is proportional to it in the tail.
     n = jnp.where(big, c - a, -a)
-    e = jnp.exp(n) if slope is None else exp_along(x, n, jnp.where(neg, slope, -slope))
+    # n is a function of x alone here: its tangent is all in the closed-form slope.
+    e = (jnp.exp(n) if slope is None
+         else exp_along(x, lax.stop_gradient(n), jnp.where(neg, slope, -slope)))
     if not no_low_part(we):
         e = e * (1 + jnp.where(neg, we, -we))
     scale = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype)

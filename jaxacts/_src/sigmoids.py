@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+from jax import lax
 
 from jaxacts._src import math as m
 from jaxacts._src.registry import Activation, Param, Reference, register
@@ -167,19 +168,12 @@ def _softcap(x, c):
 
 
 def _softcap_tangent(t, x, y, c):
-    # sech^2(z + zl) = sech^2(z) (1 - 2 tanh(z) zl), z + zl = x / c exactly to first order: the
-    # rounding of z alone is multiplied by 2|z| in the tail (cap 0.12: 103 ULP in float32).
-    # zl has no tangent; the derivative of the correction through z is that of sech^2's.  The
-    # correction is below 2|z| 2^-p of s, so tanh needs only a few bits there: a Pade form on
-    # z clamped to [-3, 3] (within 2%; exactly +-1 at the ends) instead of a second exp.
-    z, zl = m.ratio_dd(x, c)
-    s = m.sech2(z)
-    if m.no_low_part(zl):
-        return t * s
-    zc = m.clamp(z, -3.0, 3.0)
-    zz = zc * zc
-    th = zc * (27 + zz) / (27 + 9 * zz)
-    return t * (s - s * (2 * th * zl))
+    # sech^2(z + zl) with z + zl = x / c exactly to first order: the rounding of z alone is
+    # multiplied by 2|z| in the tail (cap 0.12: 103 ULP in float32).  Rescaled (1 / c scales
+    # it up in the second derivative) and with its x-derivative in closed form.
+    z, zl = m.ratio_dd(lax.stop_gradient(x), c)
+    d, s = m.sech2_scaled(z, zl, x, 1 / c)
+    return t * (d * s)
 
 
 softcap = register(Activation(

@@ -76,8 +76,10 @@ def _softplus_tangent(t, x, y, beta, *, threshold):
         # rounding is multiplied by beta y in e^{-beta y} (f'' at beta = 5.8, x = 7.95: 30 ULP),
         # and for beta > 1, y = sigma(beta x) / beta flushes to 0 where sigma(beta x) is still
         # a normal number (beta = 20: f' 12 units of the smallest normal off, f'' 230).
+        # (beta y, not y, where beta = 1: the same value, and the derivative in beta keeps
+        # its y term; without it d/dbeta of f' was off by e^-y y.)
         one = beta == 1
-        return t * jnp.where(one, m.one_minus_exp(-jnp.where(one, y, 0)), s)
+        return t * jnp.where(one, m.one_minus_exp(-jnp.where(one, beta * y, 0)), s)
     return t * jnp.where(z > threshold, 1, s)
 
 

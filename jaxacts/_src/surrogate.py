@@ -22,6 +22,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from jaxacts._src import math as m
 from jaxacts._src.rectifiers import example
@@ -61,7 +62,9 @@ def density(x: jax.Array, k: jax.Array, surrogate: str, jump: float = 1.0) -> ja
         # e^-a = e scale, e rescaled where it would flush while k^2 e^-a does not (the second
         # derivative at k = 24, x = -3.6: 1e-35 true, 0 before), and its derivative -k sign(x) e
         # in closed form (through the chain, e's cotangent times e flushed first).
-        d, scale = m.dsigmoid_scaled(-a, 0.0 if m.no_low_part(al) else -al,
+        # (n from x without its tangent, which is the closed form; k's tangent stays in n)
+        an = m.scale_dd(_abs(lax.stop_gradient(x)), k)[0]
+        d, scale = m.dsigmoid_scaled(-an, 0.0 if m.no_low_part(al) else -al,
                                      x, -k * jnp.sign(x))
         return (c * d) * scale
     if surrogate == "fast_sigmoid":
