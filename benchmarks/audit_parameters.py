@@ -3,7 +3,8 @@
 For every elementwise registry entry with broadcast parameters, draws parameter values
 (magnitudes log-uniform in [0.03, 30], both signs where the declared domain allows, or uniform
 between finite bounds), rounds them to float32 (so that every dtype represents them), and runs
-the checks of ``tests/test_elementwise.py`` on its grid: value, f', f'' (float32 and float64,
+the checks of ``tests/test_elementwise.py`` on its grid (the same measurement,
+``tests/_measure.py``): value, f', f'' (float32 and float64,
 with the tests' tolerances and scale rules) and each parameter derivative.  Prints one line
 per failing check.  Needs the test extra (mpmath) and runs from the repository root::
 
@@ -33,7 +34,8 @@ jax.config.update("jax_enable_x64", True)
 
 import jaxacts as ja  # noqa: E402
 from tests import _accuracy as acc  # noqa: E402
-from tests.conftest import away_from, elementwise_cases, kink_points  # noqa: E402
+from tests._measure import measure, measure_param  # noqa: E402
+from tests.conftest import elementwise_cases, kink_points  # noqa: E402
 from tests.reference import REFS  # noqa: E402
 
 
@@ -52,14 +54,12 @@ def _draw(rng: random.Random, p) -> float:
     return p.default
 
 
-def _report(label: str, x, got, hi, err, tol) -> int:
-    bad = ~(err <= tol)
-    if bad.any():
-        i = int(np.argmax(np.where(np.isfinite(err), err, 1e300)))
-        print(f"FAIL {label}: {int(bad.sum())}/{len(x)} above {tol} ULP, max {err[i]:.3g} at "
-              f"x={x[i].astype(np.float64)!r}: got {got[i].astype(np.float64)!r}, "
-              f"ref {hi[i]!r}", flush=True)
-    return int(bad.any())
+def _report(label: str, m) -> int:
+    if m is None or not m.bad.any():
+        return 0
+    print(f"FAIL {label}: {int(m.bad.sum())}/{len(m.xs)} above {m.tol} ULP; worst: "
+          f"{m.worst(1)}", flush=True)
+    return 1
 
 
 def audit(name: str, static: dict, rng: random.Random, draws: int) -> int:
@@ -73,45 +73,19 @@ def audit(name: str, static: dict, rng: random.Random, draws: int) -> int:
             f(jnp.float32(0.5), **params, **static)
         except ValueError:
             continue
-        args = {**params, **static}
         for dtype in ("float32", "float64"):
-            dt = acc.DTYPES[dtype]
-            kinks = kink_points(name, params, static)
-            xs = acc.grid(dt, kinks=kinks, domain=ref.domain)
-            away = xs[away_from(xs, kinks, rel=0)]
-            tag = f"audit-{name}-{sorted(args.items())}-{dtype}"
             for order in range(3):
-                refn = (ref.f, ref.df, ref.d2f)[order]
-                if refn is None:
-                    continue
-                x = away if order else xs
-                hi, lo = acc.reference(refn, x, args, f"{tag}-{order}")
-                sf = (ref.scale_f, ref.scale_df, ref.scale_d2f)[order]
-                sc = acc.reference(sf, x, args, f"{tag}-s{order}")[0] if sf else None
-                g = lambda v, _a=args: f(v, **_a)  # noqa: E731
-                for _ in range(order):
-                    g = jax.grad(g)
-                got = np.asarray(jax.jit(jax.vmap(g))(jnp.asarray(x)))
-                err = acc.ulp_error(got, hi, lo, dt, sc)
-                fails += _report(f"{name}{static or ''} {params} {dtype} order {order}", x,
-                                 got, hi, err, acc.TOL[dtype][order])
+                m = measure(name, static, params, dtype, order)
+                fails += _report(f"{name}{static or ''} {params} {dtype} order {order}", m)
+            xs = acc.grid(acc.DTYPES[dtype], kinks=kink_points(name, params, static),
+                          domain=ref.domain)
             for i, p in enumerate(decl.params):
                 tangents = decl.param_tangents or ()
                 if (i >= len(tangents) or not tangents[i] or not p.broadcast
                         or p.name not in ref.dparams):
                     continue
-                others = {k: v for k, v in params.items() if k != p.name}
-
-                def gp(xv, pv, _p=p.name, _o=others):
-                    return f(xv, **{_p: pv}, **_o, **static)
-
-                pv = jnp.full(away.shape, params[p.name], dtype=dt)
-                got = np.asarray(jax.jit(jax.vmap(jax.grad(gp, argnums=1)))(
-                    jnp.asarray(away), pv))
-                hi, lo = acc.reference(ref.dparams[p.name], away, args, f"{tag}-d{p.name}")
-                err = acc.ulp_error(got, hi, lo, dt)
-                fails += _report(f"d/d{p.name} {name}{static or ''} {params} {dtype}", away,
-                                 got, hi, err, acc.TOL[dtype][1])
+                m = measure_param(name, static, params, dtype, p.name, xs)
+                fails += _report(f"d/d{p.name} {name}{static or ''} {params} {dtype}", m)
     return fails
 
 

@@ -423,6 +423,21 @@ def _ratio_sq_jvp(primals, tangents):
     return e * (r * r), (tangents[0] * (r * (r * r))) * om
 
 
+def sigmoid_along(z: jax.Array, zl: jax.Array | float, x: jax.Array,
+                  dz: jax.Array) -> jax.Array:
+    """sigmoid(z + zl) (``zl`` a low part, first order) whose x-derivative sigma'(z) dz is
+    formed from a rescaled e^-|z| (:func:`exp_scaled`): the chain sigmoid' -> z -> x flushed
+    sigma'(z) to 0 first where sigma'(z) dz is still a normal number (softplus' = sigmoid(beta
+    x), beta > 20).  z = z(x, p) from ``lax.stop_gradient(x)``, dz = dz/dx (see
+    :func:`exp_along`)."""
+    neg = z < 0
+    e, scale = exp_scaled(jnp.where(neg, z, -z), x, jnp.where(neg, dz, -dz))
+    if not no_low_part(zl):
+        e = e + e * jnp.where(neg, zl, -zl)
+    a = (e / (1 + e * scale)) * scale
+    return jnp.where(neg, a, 1 - a)
+
+
 def sech2_scaled(z: jax.Array, zl: jax.Array | float, x: jax.Array,
                  dz: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(d, s) with sech^2(z + zl) = d * s (``zl`` a low part, first order), d = 4 sigmoid'(-2|z|)
@@ -529,7 +544,7 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
 
 
 def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float,
-                   x: jax.Array | None = None) -> jax.Array:
+                   x: jax.Array | None = None, x_where: jax.Array | None = None) -> jax.Array:
     """d/dx [x sigmoid(W)] = s + y W' (1 - s) from y and g of :func:`x_sigmoid_parts`.
 
     With A = |g| (times e^-c where g < 0), s = sigmoid(W) is A (W < 0) or 1 - A.  No x here,
@@ -540,7 +555,8 @@ def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float,
     ``x`` (finite; a rule that keeps x anyway): y W' in that rescaled tail as x |g| W' instead of
     y W' e^c.  y itself flushes to 0 first where W' is large: gelu (tanh form) at x = -10.1 in
     float32 has y below the smallest normal number but f' = 2.7e-37 and f'' = 6e-36, which
-    came out 0.
+    came out 0.  ``x_where``: use x only there (elsewhere the forms from y, bit for bit those
+    without x: silu with an array beta equal to 1 must equal its default path).
     """
     c = _exp_shift(g.dtype)
     big = g < 0
@@ -552,15 +568,18 @@ def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float,
     yd = jnp.where(q == 0, 0, ys * dw)
     near = jnp.where(neg, q + yd * (1 - q), (1 - q) + yd * q)
     # y W' e^c overflows away from the rescaled W < 0 tail: replaced there.
-    if x is None:
-        ydb = jnp.where(big & neg, yd, 0) * math.exp(c)
-        pos = (yd - 1) * q
-    else:
-        ydb = jnp.where(big & neg, x * (q * dw), 0)  # y = x |g| e^-c there
+    ydb = jnp.where(big & neg, yd, 0) * math.exp(c)
+    pos = (yd - 1) * q
+    if x is not None:
+        ydb_x = jnp.where(big & neg, x * (q * dw), 0)  # y = x |g| e^-c there
         # y (W' |g|), not (y W' - 1) |g|: in reverse mode the cotangent of y W' is |g| e^-c,
         # below the smallest normal number where W' is large (gelu'' at x = 10.002 lost 1%).
         # Only here: in silu's program the reordered form changed XLA's fusion so that one
         # entry of clamped_swiglu's jitted gradient differed from eager by an ULP.
-        pos = jnp.where(q == 0, 0, ys * (dw * q)) - q
+        pos_x = jnp.where(q == 0, 0, ys * (dw * q)) - q
+        if x_where is None:
+            ydb, pos = ydb_x, pos_x
+        else:
+            ydb, pos = jnp.where(x_where, ydb_x, ydb), jnp.where(x_where, pos_x, pos)
     far = jnp.where(neg, ydb + q, pos) * math.exp(-c) + jnp.where(neg, 0, 1)
     return jnp.where(big, far, near)

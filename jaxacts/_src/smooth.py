@@ -67,10 +67,10 @@ def _softplus_tangent(t, x, y, beta, *, threshold):
         # step keeps no array besides y.  (Rounding beta y costs at most half an ULP: the
         # relative condition number of 1 - e^-u is below 1.)
         return t * m.one_minus_exp(-(beta * y))
-    # sigma(z + zl) = sigma(z) + sigma'(z) zl (zl has no tangent: the derivative of the second
-    # term through z is the first-order correction of beta sigma'(z)).
-    z, zl = _beta_x(x, beta)
-    s = m.sigmoid(z) if m.no_low_part(zl) else m.sigmoid(z) + m.dsigmoid(z) * zl
+    # sigma(z + zl), z + zl = beta x exactly to first order, with the derivative beta sigma'(z)
+    # in closed form (rescaled: sigma'(z) alone flushed where beta sigma'(z) is normal).
+    z, zl = _beta_x(lax.stop_gradient(x), beta)
+    s = m.sigmoid_along(z, zl, x, jnp.asarray(beta, x.dtype))
     if threshold is None:
         # From y as above where beta = 1 (bit for bit the fast path), from x elsewhere: beta y's
         # rounding is multiplied by beta y in e^{-beta y} (f'' at beta = 5.8, x = 7.95: 30 ULP),
@@ -173,8 +173,14 @@ def _silu(x, beta):
 
 
 def _silu_tangent(t, x, y, beta):
-    # from y and the value's own gate (not from x): a training step keeps two arrays
-    return t * m.x_sigmoid_grad(y, m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[1], beta)
+    # from y and the value's own gate (not from x): a training step keeps two arrays.  For
+    # |beta| > 1 (an array beta only), x as well: y = x sigma(beta x) flushes first in the tail
+    # where beta y, the derivative, does not (|beta| > 4: f' below 1e-35 came out 0).
+    g = m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[1]
+    if isinstance(beta, float) and beta == 1.0:
+        return t * m.x_sigmoid_grad(y, g, beta)
+    xs = jnp.where(jnp.isinf(x), 0, x)  # x_sigmoid_grad wants it finite
+    return t * m.x_sigmoid_grad(y, g, beta, xs, jnp.abs(beta) > 1)
 
 
 def _silu_dbeta(tb, x, y, beta):
