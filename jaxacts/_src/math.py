@@ -497,7 +497,8 @@ _exp_along.defjvp(_exp_along_jvp, symbolic_zeros=True)
 
 def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
                     dw: jax.Array | float | None = None,
-                    slope: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+                    slope: jax.Array | float | None = None,
+                    w_stop: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """``(y, g)``: y = x sigmoid(W), W = w + we, and the signed gate ``g`` that, with y alone,
     gives the derivative (:func:`x_sigmoid_grad`, same ``dw``).
 
@@ -514,7 +515,10 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     in the tail: the exponential's derivative is then e^-|W| W' as one factor
     (:func:`exp_along`).  gelu (tanh form) in float32 had f'' by reverse-over-reverse 24 units
     of the smallest normal number off for x in [-10.3, -10.15]: the cotangent between the
-    exponential and w was subnormal there.
+    exponential and w was subnormal there.  ``w_stop``: w computed from
+    ``lax.stop_gradient(x)``, for a w that also depends on a parameter (its tangent, the
+    parameter's, is kept; see :func:`exp_along`); without it w is taken as a function of x
+    alone.
     """
     c = _exp_shift(w.dtype)
     if dw is None:
@@ -526,9 +530,16 @@ def x_sigmoid_parts(x: jax.Array, w: jax.Array, we: jax.Array | float = 0.0,
     # e^{-|W|} = e^{-|w|} (1 -+ we): first order is exact to the last bit (|we| < ulp(w)).
     # The correction is inside g: the second derivative is proportional to it in the tail.
     n = jnp.where(big, c - a, -a)
-    # n is a function of x alone here: its tangent is all in the closed-form slope.
-    e = (jnp.exp(n) if slope is None
-         else exp_along(x, lax.stop_gradient(n), jnp.where(neg, slope, -slope)))
+    if slope is None:
+        e = jnp.exp(n)
+    else:
+        # n's tangent in x is the closed-form slope; what is left of it is the parameters'.
+        if w_stop is None:
+            n_stop = lax.stop_gradient(n)
+        else:
+            a_stop = jnp.where(neg, -w_stop, w_stop)
+            n_stop = jnp.where(big, c - a_stop, -a_stop)
+        e = exp_along(x, n_stop, jnp.where(neg, slope, -slope))
     if not no_low_part(we):
         e = e * (1 + jnp.where(neg, we, -we))
     scale = jnp.where(big, math.exp(-c), 1.0).astype(w.dtype)
@@ -559,7 +570,10 @@ def x_sigmoid_grad(y: jax.Array, g: jax.Array, dw: jax.Array | float,
     without x: silu with an array beta equal to 1 must equal its default path).
     """
     c = _exp_shift(g.dtype)
-    big = g < 0
+    # the sign bit, not g < 0: where e^-|W| e^c flushed too, g is -0.0, and its derivative (a
+    # normal number since exp_along) is still that of the rescaled branch (silu, beta = 25,
+    # x = 6.06: f'' 2.3e-37 for 6e-63 when read as unscaled).
+    big = jnp.signbit(g)
     q = jnp.abs(g)
     neg = jnp.signbit(y) != jnp.signbit(jnp.asarray(dw, g.dtype))
     # y is replaced where q = 0 (y may be infinite there): double-where.  The selects after the

@@ -168,15 +168,23 @@ Array([-3.7988549e-01,  5.0000011e-07,  1.4337809e+00], dtype=float32)""",
 # ----------------------------------------------------------------------------- silu family
 
 
+def _silu_parts(x, beta):
+    # The gate's exponential carries its x-derivative in closed form (slope beta): in reverse
+    # mode its cotangent times e^-|beta x| fell below the smallest normal number before beta
+    # brought it back (beta = -21: f'' at x = 4.35, 2.3e-37, came out 0).
+    return m.x_sigmoid_parts(x, *_beta_x(x, beta), beta, slope=beta,
+                             w_stop=_beta_x(lax.stop_gradient(x), beta)[0])
+
+
 def _silu(x, beta):
-    return m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[0]
+    return _silu_parts(x, beta)[0]
 
 
 def _silu_tangent(t, x, y, beta):
     # from y and the value's own gate (not from x): a training step keeps two arrays.  For
     # |beta| > 1 (an array beta only), x as well: y = x sigma(beta x) flushes first in the tail
     # where beta y, the derivative, does not (|beta| > 4: f' below 1e-35 came out 0).
-    g = m.x_sigmoid_parts(x, *_beta_x(x, beta), beta)[1]
+    g = _silu_parts(x, beta)[1]
     if isinstance(beta, float) and beta == 1.0:
         return t * m.x_sigmoid_grad(y, g, beta)
     xs = jnp.where(jnp.isinf(x), 0, x)  # x_sigmoid_grad wants it finite

@@ -235,11 +235,13 @@ def _squareplus_df(x, b):
 
 REFS = {
     "softplus": Ref(f=_sp_f, df=_sp_df, d2f=_sp_d2f, dparams={"beta": _sp_dbeta},
-                    param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 5.8125}),
+                    param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 5.8125},
+                                {"beta": 27.9375}),
                     static_sets=({}, {"threshold": 20.0})),
     "shifted_softplus": Ref(f=_ssp, df=s, d2f=ds),
     "silu": Ref(**_silu_ref(), dparams={"beta": lambda x, beta: x ** 2 * ds(beta * x)},
-                param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 8.40625})),
+                param_sets=({"beta": 2.0}, {"beta": 0.5}, {"beta": 8.40625},
+                            {"beta": -21.125})),
     "quick_gelu": Ref(**_silu_ref("1.702")),
     "gelu_tanh": Ref(**_gelu(True)),
     "gelu_erf": Ref(**_gelu(False)),
