@@ -51,7 +51,8 @@ def extremes(dtype: str, domain: tuple[float, float] | None) -> np.ndarray:
     vals = [float(named.get(v, v)) if isinstance(v, str) else float(v) for v in EXTREMES]
     if domain is not None:
         vals = [v for v in vals if domain[0] <= v <= domain[1]]
-    return np.asarray(vals, dtype=acc.DTYPES[dtype])
+    with np.errstate(over="ignore"):  # 1e30 is inf in float16, as intended
+        return np.asarray(vals, dtype=acc.DTYPES[dtype])
 
 
 def derivs(name: str, static: dict, params: dict, order: int):

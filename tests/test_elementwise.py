@@ -223,9 +223,12 @@ def test_dtype_preserved(name, static, dtype):
     f = ja.get(name)
     dt = acc.DTYPES[dtype]
     params = param_sets(name)[0]
-    x = jnp.ones((3,), dt)
-    assert f(x, **params, **static).dtype == dt
-    assert jax.grad(lambda v: f(v, **params, **static).sum())(x).dtype == dt
+
+    def value_and_grad(v):
+        return f(v, **params, **static), jax.grad(lambda u: f(u, **params, **static).sum())(v)
+
+    y, g = jax.jit(value_and_grad)(jnp.ones((3,), dt))  # one program
+    assert y.dtype == dt and g.dtype == dt, (y.dtype, g.dtype)
 
 
 @pytest.mark.parametrize("name,static", CASES)
