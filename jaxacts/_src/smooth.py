@@ -171,9 +171,10 @@ Array([-3.7988549e-01,  5.0000011e-07,  1.4337809e+00], dtype=float32)""",
 def _silu_parts(x, beta):
     # The gate's exponential carries its x-derivative in closed form (slope beta): in reverse
     # mode its cotangent times e^-|beta x| fell below the smallest normal number before beta
-    # brought it back (beta = -21: f'' at x = 4.35, 2.3e-37, came out 0).
-    return m.x_sigmoid_parts(x, *_beta_x(x, beta), beta, slope=beta,
-                             w_stop=_beta_x(lax.stop_gradient(x), beta)[0])
+    # brought it back (beta = -21: f'' at x = 4.35, 2.3e-37, came out 0).  beta x from x
+    # without its tangent, once: with a slope, w's tangent enters only through the exponential.
+    w, wl = _beta_x(lax.stop_gradient(x), beta)
+    return m.x_sigmoid_parts(x, w, wl, beta, slope=beta, w_stop=w)
 
 
 def _silu(x, beta):
