@@ -38,39 +38,29 @@ def test_mixed_partials(name, static):
     names = [p.name for p in decl.params]
     ref = REFS[name]
 
-    def fx(x, ps):  # df/dx with every parameter an array (the general path)
-        return jax.grad(lambda xx: f(xx, **dict(zip(names, ps, strict=True)), **static))(x)
-
-    def fp(x, ps, i):
-        def g(pi):
-            return f(x, **dict(zip(names, ps[:i] + (pi,) + ps[i + 1:], strict=True)), **static)
-        return jax.grad(g)(ps[i])
+    def f_all(x, *ps):  # every parameter an array (the general path)
+        return f(x, **dict(zip(names, ps, strict=True)), **static)
 
     # One compiled program per rule and parameter, shared by the parameter sets (their values
     # are arrays): the sweep is masked per set rather than filtered, so its shape is fixed.
     x = jnp.asarray(XS)
+    fx = jax.grad(f_all)  # df/dx
     g_x = jax.jit(jax.vmap(fx))
     for i in idx:
-        def x_rule(xx, pi, *pp, _i=i):
-            return fx(xx, pp[:_i] + (pi,) + pp[_i + 1:])
-
-        def p_rule(xx, *pp, _i=i):
-            return fp(xx, pp, _i)
-
-        d_x_rule = jax.jit(jax.vmap(jax.grad(x_rule, argnums=1)))
-        d_p_rule = jax.jit(jax.vmap(jax.grad(p_rule)))
+        d_x_rule = jax.jit(jax.vmap(jax.grad(fx, argnums=1 + i)))
+        d_p_rule = jax.jit(jax.vmap(jax.grad(jax.grad(f_all, argnums=1 + i))))
         for params in param_sets(name)[:2]:
             keep = away_from(XS, kink_points(name, params, static), rel=1e-2)
             if ref.domain is not None:
                 keep &= (XS >= ref.domain[0]) & (XS <= ref.domain[1])
             ps = tuple(jnp.full(x.shape, params[n], dtype=jnp.float64) for n in names)
-            a = np.asarray(d_x_rule(x, ps[i], *ps))[keep]
+            a = np.asarray(d_x_rule(x, *ps))[keep]
             b = np.asarray(d_p_rule(x, *ps))[keep]
             # fourth-order central difference: truncation ~(h x)^4 (p x is the usual argument),
             # rounding ~1e-16 |df/dx| / h
             h = 1e-4 * max(1.0, abs(params[names[i]])) / np.maximum(1.0, np.abs(XS))
             g1, g_1, g2, g_2 = (
-                np.asarray(g_x(x, ps[:i] + (ps[i] + d,) + ps[i + 1:]))[keep]
+                np.asarray(g_x(x, *ps[:i], ps[i] + d, *ps[i + 1:]))[keep]
                 for d in (h, -h, 2 * h, -2 * h))
             h = h[keep]
             fd = (8 * (g1 - g_1) - (g2 - g_2)) / (12 * h)
