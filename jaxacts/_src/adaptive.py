@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 from jaxacts._src import math as jm
 from jaxacts._src.math import two_prod, two_sum
@@ -162,42 +163,77 @@ def _acon_arg(x, p1, p2, beta):
     """v = beta (p1 - p2) x as an exact pair, and d = p1 - p2 (rounded)."""
     d, dl = two_sum(p1, -p2)
     k, kl = dw_mul(d, dl, beta)
-    v, vl = _scaled(k, kl, x)
+    # beta (p1 - p2) = 0 is the linear mean (d/2 + p2) x, also at x = +-inf (v = 0, not NaN)
+    v, vl = _scaled(k, kl, jnp.where((k == 0) & jnp.isinf(x), 0.0, x))
     return d, v, vl
 
 
 def _sig(v, vl):
     """sigmoid(v + vl) and sigmoid(-(v + vl)) to first order in the tiny ``vl``."""
     s, sn = jm.sigmoid(v), jm.sigmoid(-v)
-    c = vl * s * sn
-    return s + c, sn - c
+    # sigmoid'(v) vl = s sn vl, applied relatively (math.with_low): it flushes first
+    return jm.with_low(s, vl * sn), jm.with_low(sn, -(vl * s))
 
 
-# q(w) = sigmoid(-w) (1 - w sigmoid(w)) gives every ACON-C derivative.  1 - w sigmoid(w)
-# vanishes at w0 = 1 + W(1/e); with w = w0 + delta and exp(-w0) = w0 - 1 it equals
-# sigmoid(w) ((w0 - 1) expm1(-delta) - delta), whose two terms never have opposite signs.
+# q(w) = sigmoid(-w) (1 - w sigmoid(w)) gives every ACON-C derivative; q(w) + q(-w) = 1 and
+# q'(w) = -sigmoid'(w) (2 - w tanh(w/2)) (even).  1 - w sigmoid(w) vanishes at w0 = 1 + W(1/e);
+# with w = w0 + delta and exp(-w0) = w0 - 1 it equals sigmoid(w) ((w0 - 1) expm1(-delta) -
+# delta), whose two terms never have opposite signs.
 # (split for the compute dtype: a float64 split rounded to float32 dropped W0's float32
 # rounding error, 3e-8, which cost the p1/p2 derivatives 349 ULP where q vanishes)
 _W0_TEXT = "1.278464542761073795109358739022980155"
 _W0 = float(_W0_TEXT)
 
 
-def _q(w, wl):
-    """q(w + wl) for a pair w + wl: no cancellation near w0, no inf * 0 in the tails."""
-    w = jnp.where(jnp.abs(w) < _SATURATED, w, jnp.sign(w) * _SATURATED)
-    s, sn = _sig(w, wl)
-    pos = w > 0
-    w0, w0l = jm.const_dd(_W0_TEXT, w.dtype)
-    dh, dl = two_sum(jnp.where(pos, w, w0), -jnp.asarray(w0, w.dtype))
-    delta = dh + (dl + (jnp.where(pos, wl, 0.0) - w0l))
-    near = (sn * s) * ((_W0 - 1.0) * expm1(-delta) - delta)
-    return jnp.where(pos, near, sn * (1.0 - w * s))
+def _q_small(u, ul):
+    """``(P, D, s)`` for u >= 0 (``ul`` a low part): q(u + ul) = P s and sigmoid'(u + ul) = D s,
+    rescaled as :func:`math.dsigmoid_scaled` does, so that the caller's factors (beta (p1 -
+    p2)^2, x) multiply P and D before s: q alone is below the smallest normal number from u =
+    87 (float32) while d q'(u) dv/dx is not (p1 6, p2 -1, beta 3: f'' = -6e-35 came out 0)."""
+    dd, scale = jm.dsigmoid_scaled(-u, -ul)
+    s, sn = _sig(u, ul)
+    dd = jnp.where(scale < 1, dd, s * sn)  # two sigmoids: 2.5 -> 2 ULP (f' cancels by 3x)
+    w0, w0l = jm.const_dd(_W0_TEXT, u.dtype)
+    dh, dl = two_sum(u, -jnp.asarray(w0, u.dtype))
+    delta = dh + (dl + (ul - w0l))
+    return dd * ((_W0 - 1.0) * expm1(-delta) - delta), dd, scale
+
+
+@jax.custom_jvp
+def _q_along(x, u, ul, du):
+    """P of :func:`_q_small` for u = u(x, p) computed from ``lax.stop_gradient(x)``, du = du/dx:
+    its x-derivative is (P' du) t_x as one coefficient (see :func:`math.exp_along`), P' = -D (2 -
+    u tanh(u/2)) in P's scale."""
+    return _q_small(u, ul)[0]
+
+
+def _q_along_jvp(primals, tangents):
+    x, u, ul, du = primals
+    tx, tu, _, _ = tangents  # ul is a constant low part; du's tangent is not needed
+    p, dd, _ = _q_small(u, ul)
+    dp = -dd * (2.0 - u * jm.tanh(0.5 * u))
+    out = None
+    if not isinstance(tx, SymbolicZero):
+        out = (dp * du) * tx
+    if not isinstance(tu, SymbolicZero):
+        out = dp * tu if out is None else out + dp * tu
+    return p, jnp.zeros_like(p) if out is None else out
+
+
+_q_along.defjvp(_q_along_jvp, symbolic_zeros=True)
 
 
 def _acon_q(x, p1, p2, beta):
-    """d = p1 - p2, q(v) and q(-v) for v = beta d x."""
-    d, v, vl = _acon_arg(x, p1, p2, beta)
-    return d, _q(v, vl), _q(-v, -vl)
+    """``(d, pos, b, s)``: d = p1 - p2 and q(-v) = [v > 0] + b s for v = beta d x (so q(v) =
+    [v <= 0] - b s), b s the part that vanishes in the tails, rescaled by s (see
+    :func:`_q_small`): the caller multiplies its factor into b before s."""
+    d, v, vl = _acon_arg(lax.stop_gradient(x), p1, p2, beta)
+    pos = v > 0
+    u = jnp.minimum(jnp.abs(v), _SATURATED)  # NaN stays NaN
+    ul = lax.stop_gradient(jnp.where(pos, vl, -vl))
+    k = beta * d
+    p = _q_along(x, u, ul, jnp.where(pos, k, -k))
+    return d, pos, jnp.where(pos, -p, p), jm.dsigmoid_scaled(-u, -ul)[1]
 
 
 def _acon_c(x, p1, p2, beta):
@@ -207,19 +243,37 @@ def _acon_c(x, p1, p2, beta):
     c = jnp.where(v > 0, p1 - d * sn, d * s + p2)
     # A zero slope gives 0 even at x = +-inf (SiLU's limit); NaN stays NaN.
     y = jnp.where(c == 0, 0.0, x * c)
+    # Where sigmoid(v) is about to flush (v < -86 in float32): p2 x + (d x A) e^-64 with
+    # sigmoid(v) = A e^-64, so that d x sigmoid(v) is a normal number wherever it is one
+    # (p1 6, p2 0, beta 3: acon_c(-4.9) = -1.5e-37 came out 0).
+    e, scale = jm.exp_scaled(jnp.minimum(v, 0.0))
+    a = (e + e * vl) / (1 + e * scale)
+    y = jnp.where(scale < 1, jm.times(x, p2) + jm.times(x, d * a) * scale, y)
     return jnp.where(jnp.isnan(x), x, y)
 
 
 def _acon_tangent(t, x, y, p1, p2, beta):
-    d, _, qn = _acon_q(x, p1, p2, beta)
-    return t * (d * qn + p2)
+    d, pos, b, s = _acon_q(x, p1, p2, beta)
+    return t * (jnp.where(pos, p1, p2) + (d * b) * s)
+
+
+def _acon_dp(t, x, p1, p2, beta, first):
+    """x q(-v) (``first``: d/dp1) or x q(v) (d/dp2), the vanishing part scaled last."""
+    _, pos, b, s = _acon_q(x, p1, p2, beta)
+    if not first:  # q(v) = [v <= 0] - b s
+        pos, b = ~pos, -b
+    # jm.times: x b = inf * 0 at x = +-inf, where b vanishes
+    far = jnp.where(pos, x, 0.0) + jm.times(x, b) * s
+    return t * jnp.where(s < 1, far, jm.times(x, jnp.where(pos, 1.0, 0.0) + b))
 
 
 def _acon_dbeta(t, x, y, p1, p2, beta):
+    # (d x)^2 sigmoid'(v), sigmoid'(v) rescaled until (d x)^2 has multiplied it (as silu's).
     d, v, vl = _acon_arg(x, p1, p2, beta)
-    s, sn = _sig(v, vl)
+    neg = v < 0
+    dd, s = jm.dsigmoid_scaled(jnp.where(neg, v, -v), jnp.where(neg, vl, -vl))
     dx = d * jnp.where(jnp.abs(v) < _SATURATED, x, 0.0)
-    return t * (dx * dx * (s * sn))
+    return t * ((dx * (dx * dd)) * s)
 
 
 acon_c = register(Activation(
@@ -238,8 +292,8 @@ acon_c = register(Activation(
     fn=_acon_c,
     tangent=_acon_tangent,
     param_tangents=(
-        lambda t, x, y, p1, p2, beta: t * (x * _acon_q(x, p1, p2, beta)[2]),
-        lambda t, x, y, p1, p2, beta: t * (x * _acon_q(x, p1, p2, beta)[1]),
+        lambda t, x, y, p1, p2, beta: _acon_dp(t, x, p1, p2, beta, True),
+        lambda t, x, y, p1, p2, beta: _acon_dp(t, x, p1, p2, beta, False),
         _acon_dbeta,
     ),
     output_range=(-0.2784645427610738, math.inf),

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from jaxacts._src.math import exp_along, expm1_nonpositive, no_low_part, ratio_dd
+from jaxacts._src.math import exp_along, expm1_nonpositive, no_low_part, ratio_dd, with_low
 from jaxacts._src.registry import Activation, Kink, Param, Reference, register
 
 
@@ -236,7 +236,7 @@ def _eu_e(x, s):
     # otherwise read only by the value, whose derivative is the declared rule.
     u, ul = ratio_dd(nonpositive(lax.stop_gradient(x)), s)
     e = exp_along(x, jnp.where(x > 0, jnp.ones_like(u), u), jnp.where(x > 0, 0.0, 1 / s))
-    return (e, u) if no_low_part(ul) else (e + e * ul, u)
+    return (e, u) if no_low_part(ul) else (with_low(e, ul), u)
 
 
 def _eu(x, c, s, lin=1):
