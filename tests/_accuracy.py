@@ -83,12 +83,13 @@ def _step(v: np.ndarray, dtype: Any, direction: int) -> np.ndarray:
 
 
 def spacing(r: np.ndarray, dtype: Any) -> np.ndarray:
-    """One ULP of ``dtype`` at |r| (r in float64), floored at the smallest normal number."""
+    """One ULP of ``dtype`` at |r| (r in float64), floored at the smallest normal number (also
+    at r = 0: a zero reference or cancellation scale tolerates nothing more than that)."""
     fi = finfo(dtype)
     a = np.abs(np.asarray(r, dtype=np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.floor(np.log2(np.where(a > 0, a, 1.0)))
-    u = np.exp2(e - fi.nmant)
+    u = np.where(a > 0, np.exp2(e - fi.nmant), 0.0)
     u = np.where(np.isfinite(u), u, np.exp2(float(np.log2(float(fi.max))) - fi.nmant))
     return np.maximum(u, float(fi.tiny))
 

@@ -229,7 +229,9 @@ def _acon_q(x, p1, p2, beta):
     :func:`_q_small`): the caller multiplies its factor into b before s."""
     d, v, vl = _acon_arg(lax.stop_gradient(x), p1, p2, beta)
     pos = v > 0
-    u = jnp.minimum(jnp.abs(v), _SATURATED)  # NaN stays NaN
+    # NaN stays NaN; the clamp is far enough that e^-u is 0 even rescaled by e^512 (float64:
+    # at 1000 it was not, and x q(v) at x = -max came out 9e-124 for 0)
+    u = jnp.minimum(jnp.abs(v), 4 * _SATURATED)
     ul = lax.stop_gradient(jnp.where(pos, vl, -vl))
     k = beta * d
     p = _q_along(x, u, ul, jnp.where(pos, k, -k))
