@@ -102,7 +102,12 @@ def dsigmoid(x: jax.Array) -> jax.Array:
 def _dsigmoid(x):
     # A (1 - A) with A = sigmoid(-|x|): one exp, one division.  Its derivative (above) is
     # -sigmoid'(x) tanh(x/2), without the 1 - 2A cancellation near 0.
-    a = _sigmoid_small(x)
+    # |x| spelled apart from sigmoid's (the same values, bit for bit), so that XLA does not
+    # share one array between the value and the derivative: in a forward+backward program it
+    # computed that array once, wrote it and read it twice (8 array passes to jax.nn's 5);
+    # apart, the backward recomputes it from x where it is consumed (6 passes: sigmoid's
+    # forward+backward 0.69x -> 0.93x jax.nn, float32; glu's training step 40 -> 33 MiB).
+    a = 1 / (1 + jnp.exp(jnp.where(x < 0, -x, x)))
     return a * (1 - a)
 
 
