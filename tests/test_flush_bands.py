@@ -32,6 +32,11 @@ CASES = [
       for dt in ("float32", "bfloat16") for what in (2, "p1", "p2", "beta")],
     ("acon_c", {}, _ACON0, "float32", 0, [-4.95, -4.9, -4.85]),
     *[("acon_c", {}, _ACON64, "float64", what, _X64) for what in (2, "p1", "p2", "beta")],
+    # dyt f'' = -2 gamma alpha^2 tanh(alpha x) sech^2(alpha x) at x = +-tiny, 2 tiny: alpha x is
+    # itself below the smallest normal number for |alpha| < 1 (22 units of it off).
+    *[("dyt", {}, {"alpha": 0.96, "gamma": -12.3, "beta": 0.0}, dt, 2,
+       [t * float(acc.finfo(acc.DTYPES[dt]).tiny) for t in (-2.0, -1.0, 1.0, 2.0)])
+      for dt in ("float32", "bfloat16", "float64")],
     # softplus d/dbeta = (z sigma(z) - softplus(z)) / beta^2, z = beta x = -87.9: both terms
     # flush, the result (-2.4e-36) does not.
     *[("softplus", static, {"beta": 0.5}, "float32", "beta", [-175.78, -180.0, 175.78])
