@@ -260,17 +260,25 @@ def _acon_q(x, p1, p2, beta):
 
 def _acon_c(x, p1, p2, beta):
     d, v, vl = _acon_arg(x, p1, p2, beta)
-    s, sn = _sig(v, vl)
+    neg = v < 0
+    # sigma(-|v|) = a s with s = e^-64 where it is about to flush (math.exp_scaled): one exp and
+    # one division for both signs.  The low part: sigma(-|v + vl|) = sigma(-|v|) (1 + sl (1 -
+    # sigma(-|v|))).
+    e, scale = jm.exp_scaled(-jnp.abs(v))
+    sl = jnp.where(neg, vl, -vl)
+    a = e / (1 + e * scale)
+    small = a * scale
+    small = jm.with_low(small, sl * (1 - small))
     # The slope d sigmoid(v) + p2, as p1 - d sigmoid(-v) for v > 0 (no cancellation there).
-    c = jnp.where(v > 0, p1 - d * sn, d * s + p2)
+    c = jnp.where(neg, d * small + p2, p1 - d * small)
     # A zero slope gives 0 even at x = +-inf (SiLU's limit); NaN stays NaN.
     y = jnp.where(c == 0, 0.0, x * c)
-    # Where sigmoid(v) is about to flush (v < -86 in float32): p2 x + (d x A) e^-64 with
-    # sigmoid(v) = A e^-64, so that d x sigmoid(v) is a normal number wherever it is one
-    # (p1 6, p2 0, beta 3: acon_c(-4.9) = -1.5e-37 came out 0).
-    e, scale = jm.exp_scaled(jnp.minimum(v, 0.0))
-    a = (e + e * vl) / (1 + e * scale)
-    y = jnp.where(scale < 1, jm.times(x, p2) + jm.times(x, d * a) * scale, y)
+    # Where sigma(-|v|) is about to flush (|v| > 86 in float32): p x +- (d x a) e^-64, so that
+    # d x sigma(-|v|) is a normal number wherever it is one (p1 6, p2 0, beta 3: acon_c(-4.9) =
+    # -1.5e-37 came out 0); jm.times: x p and x d a are inf * 0 at x = +-inf where they vanish.
+    far = (jm.times(x, jnp.where(neg, p2, p1))
+           + jm.times(x, d * jm.with_low(a, sl)) * jnp.where(neg, scale, -scale))
+    y = jnp.where(scale < 1, far, y)
     return jnp.where(jnp.isnan(x), x, y)
 
 
