@@ -333,7 +333,7 @@ acon_c = register(Activation(
                         "2009.04759"),
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.acon_c(jnp.array([-1.0, 0.0, 2.0]), p1=1.0, p2=0.25, beta=2.0)
-Array([-0.38681915,  0.        ,  1.9288611 ], dtype=float32)""",
+Array([-0.38681912,  0.        ,  1.9288611 ], dtype=float32)""",
 ))
 
 
