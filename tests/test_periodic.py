@@ -21,6 +21,7 @@ import pytest
 import jaxacts as ja
 from jaxacts._src import periodic
 from tests import _accuracy as acc
+from tests._measure import measure_param
 from tests.reference import REFS
 
 # (name, params, amplitude of the oscillating term of f, f', f'', and of each parameter
@@ -131,3 +132,16 @@ def test_overflowing_product_stays_finite_and_close(name, params, amp, dtype):
     # Parameter derivatives too: snake's a-derivative was NaN for |x| > max / 2 (its 2 x
     # overflowed) where the true value, x sin(2 a x) / a - sin(a x)**2 / a**2, is finite.
     _check_params(name, params, amp, dtype, xs, "ovf", 2.0 ** (periodic._DOUBLINGS + 3))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("a", [float(np.float32(v)) for v in (0.183, 0.2800863981246948)])
+def test_snake_da_where_it_cancels(a, dtype):
+    """d/da of snake, (s/a) (2 x cos(a x) - s/a), cancels where tan(a x) = 2 a x: with the
+    sine's and cosine's leading corrections rounded (a pair good to about 2^-28 relative in
+    float32) a dense sweep of [-12, 12] had 14 (float32) and 10 (float64) points above 8 ULP,
+    up to 287 / 156 ULP (a = 0.183).  The parameter is float32-representable, so that the
+    reference and the array hold the same number."""
+    xs = np.linspace(-12.0, 12.0, 4801).astype(acc.DTYPES[dtype])
+    m = measure_param("snake", {}, {"a": a}, dtype, "a", xs)
+    assert not m.bad.any(), m.worst(3)
