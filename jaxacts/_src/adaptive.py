@@ -255,7 +255,7 @@ def _acon_q(x, p1, p2, beta):
     ul = lax.stop_gradient(jnp.where(pos, vl, -vl))
     k = beta * d
     p = _q_along(x, u, ul, jnp.where(pos, k, -k))
-    return d, pos, jnp.where(pos, -p, p), jm.dsigmoid_scaled(-u, -ul)[1]
+    return d, pos, jnp.where(pos, -p, p), jm.exp_scaled(-u)[1]  # _q_small's scale
 
 
 def _acon_c(x, p1, p2, beta):
