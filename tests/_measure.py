@@ -103,9 +103,10 @@ def measure(name: str, static: dict, params: dict, dtype: str, order: int,
 
 
 def measure_param(name: str, static: dict, params: dict, dtype: str, pname: str,
-                  xs: np.ndarray) -> Measured:
+                  xs: np.ndarray, cancel_scale: bool = True) -> Measured:
     """df/d``pname`` at ``xs`` away from the kinks (the parameter an array, the others as
-    given), against the reference's ``dparams[pname]``; the f' tolerance."""
+    given), against the reference's ``dparams[pname]``; the f' tolerance, with the
+    reference's ``scale_dparams`` (``cancel_scale=False``: without it, stricter)."""
     f = ja.get(name)
     dt = acc.DTYPES[dtype]
     xs = xs[away_from(xs, kink_points(name, params, static), rel=0)]
@@ -116,6 +117,8 @@ def measure_param(name: str, static: dict, params: dict, dtype: str, pname: str,
 
     pv = jnp.full(xs.shape, params[pname], dtype=dt)
     got = np.asarray(jax.jit(jax.vmap(jax.grad(g, argnums=1)))(jnp.asarray(xs), pv))
-    hi, lo = acc.reference(REFS[name].dparams[pname], xs, {**params, **static},
-                           f"{name}-d{pname}")
-    return Measured(xs, got, hi, acc.ulp_error(got, hi, lo, dt), acc.TOL[dtype][1])
+    ref, args = REFS[name], {**params, **static}
+    hi, lo = acc.reference(ref.dparams[pname], xs, args, f"{name}-d{pname}")
+    scale_fn = ref.scale_dparams.get(pname) if cancel_scale else None
+    scale = acc.reference(scale_fn, xs, args, f"{name}-scale-d{pname}")[0] if scale_fn else None
+    return Measured(xs, got, hi, acc.ulp_error(got, hi, lo, dt, scale), acc.TOL[dtype][1])

@@ -25,6 +25,7 @@ class Ref:
     static_sets: static-argument dicts to test (e.g. ``{"approximate": False}``).
     scale_f, scale_df, scale_d2f: optional magnitude of the terms that cancel near a zero of
       the function/derivative; errors are measured relative to max(|ref|, scale).
+    scale_dparams: name -> the same for a parameter derivative.
     domain: (lo, hi) inputs to test (default: the whole line).
     fd_eps: finite-difference step for ``check_grads`` (default jax's); scale it down for
       high-frequency functions (sin(30 x)), whose central differences are otherwise too coarse.
@@ -39,6 +40,7 @@ class Ref:
     scale_f: Callable[..., Any] | None = None
     scale_df: Callable[..., Any] | None = None
     scale_d2f: Callable[..., Any] | None = None
+    scale_dparams: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
     domain: tuple[float, float] | None = None
     fd_eps: float | None = None
 

@@ -98,6 +98,10 @@ REFS = {
             "eps": lambda x, alpha_p, alpha_n, beta, eps: (
                 alpha_n * mp.exp(eps) if eps < x <= 0 else mp.mpf(0)),
         },
+        # d/dalpha_n = expm1(eps) - x vanishes at x = expm1(eps) (eps < x <= 0): written as
+        # e^eps - (1 + x) or (expm1(eps) - eps) + (eps - x), the smaller of the terms that cancel.
+        scale_dparams={"alpha_n": lambda x, alpha_p, alpha_n, beta, eps: (
+            min(mp.exp(eps), abs(mp.expm1(eps) - eps)) if eps < x <= 0 else mp.mpf(0))},
         # The negative branch has a zero (near x = -2.45 by default) where
         # alpha_n (expm1(x) - x) cancels beta x, and f' one where alpha_n expm1(x) cancels beta.
         scale_f=lambda x, alpha_p, alpha_n, beta, eps: abs(beta * x),

@@ -34,8 +34,10 @@ REFS = {
         df=lambda x, a: _snake_beta_df(x, a, a),
         d2f=lambda x, a: 2 * a * mp.cos(2 * a * x),
         dparams={"a": lambda x, a: x * mp.sin(2 * a * x) / a - mp.sin(a * x) ** 2 / a ** 2},
-        # x and sin^2(a x)/a cancel for -1/a < x < 0.
+        # x and sin^2(a x)/a cancel for -1/a < x < 0; d/da's two terms where tan(a x) = 2 a x.
         scale_f=lambda x, a: abs(x) + mp.sin(a * x) ** 2 / a,
+        scale_dparams={"a": lambda x, a: (abs(x * mp.sin(2 * a * x) / a)
+                                          + mp.sin(a * x) ** 2 / a ** 2)},
         param_sets=({"a": 2.0}, {"a": 0.125}, {"a": _TINY}),
         domain=_DOMAIN,
     ),
