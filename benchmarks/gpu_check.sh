@@ -11,8 +11,12 @@
 # every entry in float32 and of the common ones in bfloat16, at 2^26 elements (large enough that
 # kernel time, not dispatch, dominates), against jax.nn and torch on CUDA.
 # Each step has its own time limit and writes its own files, so a step that runs out of time
-# loses only its own results.  PHASES=2 runs phase 2 alone, CHUNKS="2 3" only those float32
-# chunks (with BF16=0 no bfloat16 run), to complete an earlier run.
+# loses only its own results, and no step starts or runs past DEADLINE seconds after the start
+# (default 470), so the files are packed even where the machine's own limit is near.  Phase 1
+# also writes the training-step memory table (memory.py, XLA's memory_analysis on the GPU) for
+# the common entries.  PHASES=2 runs phase 2 alone, CHUNKS="2 3" only those float32 chunks (with
+# BF16=0 no bfloat16 run), to complete an earlier run.  A reference cache (tests/.refcache, or
+# JAXACTS_REF_CACHE) made on another machine is used as is: the grids do not depend on it.
 set -u
 OUT=${OUT:-gpu_out}
 PY=${PYTHON:-python3}
@@ -26,6 +30,10 @@ PHASES=${PHASES:-1 2}
 CHUNKS=${CHUNKS:-1 2 3}
 BF16=${BF16:-1}
 SIZE=${SIZE:-26}
+DEADLINE=${DEADLINE:-470}
+T0=$(date +%s)
+# lim T: T, or what is left before the deadline (less a margin for packing), if that is less
+lim() { local left=$(( T0 + DEADLINE - 10 - $(date +%s) )); (( left < $1 )) && echo "$left" || echo "$1"; }
 COMMON=relu,leaky_relu,gelu,silu,sigmoid,tanh,softplus,log_sigmoid,elu,selu,mish,softmax,log_softmax,glu
 
 { nvidia-smi -L; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
@@ -35,15 +43,20 @@ cat "$W/env.txt"
 
 if [[ " $PHASES " == *" 1 "* ]]; then
 start=$(date +%s)
-timeout "$T1" $PY -m pytest tests/test_elementwise.py tests/test_axis.py -n 10 -q \
+timeout "$(lim "$T1")" $PY -m pytest tests/test_elementwise.py tests/test_axis.py \
+  tests/test_flush_bands.py tests/test_periodic.py -n 9 -q \
   -p no:cacheprovider --junitxml="$W/tests.xml" >"$W/tests.log" 2>&1 &
 for dt in bfloat16 float16; do
-  timeout "$T1" $PY benchmarks/accuracy.py --dtypes "$dt" --out "$W/accuracy_$dt.csv" \
+  timeout "$(lim "$T1")" $PY benchmarks/accuracy.py --dtypes "$dt" --out "$W/accuracy_$dt.csv" \
     >"$W/accuracy_$dt.md" 2>"$W/accuracy_$dt.err" &
 done
+timeout "$(lim "$T1")" $PY benchmarks/memory.py --only "$COMMON" --frameworks linen --out "$W/memory.csv" \
+  >"$W/memory.md" 2>"$W/memory.err" &
 wait
 echo "phase 1: $(( $(date +%s) - start )) s"
-tail -4 "$W/tests.log"
+grep -E "^(FAILED|ERROR|XPASS)" "$W/tests.log" | cut -c1-200 | head -20
+tail -2 "$W/tests.log"
+tail -25 "$W/memory.md"
 grep -h "meet\|met" "$W"/accuracy_*.md | head -6
 fi
 
@@ -56,11 +69,12 @@ i=0
 for only in $chunks; do
   i=$((i+1))
   [[ " $CHUNKS " == *" $i "* ]] || continue
-  timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes float32 --rounds 7 \
+  (( $(lim "$T2") > 20 )) || { echo "chunk $i: no time left"; continue; }
+  timeout "$(lim "$T2")" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes float32 --rounds 7 \
     --min-time 0.01 --only "$only" --out "$W/throughput_float32_$i.json" \
     >"$W/throughput_float32_$i.md" 2>"$W/throughput_float32_$i.err"
 done
-[[ $BF16 == 1 ]] && timeout "$T2" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes bfloat16 --rounds 7 \
+[[ $BF16 == 1 ]] && (( $(lim "$T2") > 20 )) && timeout "$(lim "$T2")" $PY benchmarks/throughput.py --sizes "$SIZE" --dtypes bfloat16 --rounds 7 \
   --min-time 0.01 --only "$COMMON" --out "$W/throughput_bfloat16.json" \
   >"$W/throughput_bfloat16.md" 2>"$W/throughput_bfloat16.err"
 echo "phase 2: $(( $(date +%s) - start )) s"
