@@ -263,28 +263,32 @@ def _acon_c(x, p1, p2, beta):
     _, v, vl = _acon_arg(x, p1, p2, beta)
     neg = v < 0
     # sigma(-|v|) = a s with s = e^-64 where it is about to flush (math.exp_scaled): one exp and
-    # one division for both signs.  Its low part, relative (first order): sl (1 - sigma) from v's
-    # low part (sigma(-|v + vl|)), and the rounding of 1 + e s and of the division.
+    # one division for both signs.  Its low part (absolute, first order): sigma'(v) sl from v's
+    # low part, and the division's residual r = e - a (1 + e s) (exact: e - a by Sterbenz, a e s
+    # as a pair) over 1 + e s, which is r (1 - sigma) where s = 1 (elsewhere ``far`` is used).
+    # Rounded twice, sigma cost up to 4.4 ULP in the slope below (amplified up to 2x).
     e, scale = jm.exp_scaled(-jnp.abs(v))
     sl = jnp.where(neg, vl, -vl)
     es = e * scale
-    one = opaque(e, 1.0)[0]  # XLA folds (1 + es) - 1 into es: the rounding error would be lost
-    t = one + es
-    a = e / t
-    ah, ae = two_prod(a, t)
+    a = e / (1 + es)
     small = a * scale
-    srel = sl * (1 - small) + ((e - ah) - ae - a * (es - (t - one))) / e
-    # (added relatively where small * srel would flush, as math.with_low does)
+    rh, rl = two_prod(a, e)  # (e, not e s: where s < 1, ``far`` is used)
+    r = ((e - a) - rh) - rl
+    om = 1 - small
+    # Where small * sl would flush (math.with_low's band), sl's correction is applied
+    # multiplicatively and the residual (half an ULP) is dropped.
     fi = jnp.finfo(small.dtype)
     near = small < float(fi.tiny) * 2.0 ** (fi.nmant + 1)
-    small = jnp.where(near, small * (1 + srel), small)
+    lo = jnp.where(near, 0.0, small * (sl * om) + r * om)
+    small = jnp.where(near, small * (1 + sl * om), small)
     # The slope d sigmoid(v) + p2, as p1 - d sigmoid(-v) for v > 0, summed exactly and rounded
     # once: the two terms can cancel (p1 7.2, p2 -0.86, beta 0.039, x = -3.74: by 1.8x, and a
     # slope rounded term by term cost 5 ULP); d's rounding error dl and sigma's low part count.
     sg = jnp.where(neg, 1.0, -1.0).astype(small.dtype)
-    ph, pe = two_prod(sg * d, small)
+    ph, pe = two_prod(d, small)  # (d's split is a constant for Python-number parameters)
+    ph, pe = sg * ph, sg * pe
     c, cl = two_sum(jnp.where(neg, p2, p1), ph)
-    c = c + (cl + (pe + sg * (dl * small + jnp.where(near, 0.0, (d * small) * srel))))
+    c = c + (cl + (pe + sg * (dl * small + d * lo)))
     # A zero slope gives 0 even at x = +-inf (SiLU's limit); NaN stays NaN.
     y = jnp.where(c == 0, 0.0, x * c)
     # Where sigma(-|v|) is about to flush (|v| > 86 in float32): p x +- (d x a) e^-64, so that
