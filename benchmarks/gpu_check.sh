@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One-shot GPU check, sized for a ~10-minute slot on one GPU (about 9 minutes of it) (the figures in the README's GPU
-# section come from it). Run from the repository root on a machine whose python has jax with
+# One-shot GPU check, sized for a ~10-minute slot on one GPU (it stops by DEADLINE, below; the
+# figures in the README's GPU section come from it). Run from the repository root on a machine whose python has jax with
 # CUDA, flax, torch, mpmath, hypothesis, chex and pytest-xdist:
 #
 #     OUT=gpu_out bash benchmarks/gpu_check.sh

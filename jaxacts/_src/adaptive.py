@@ -180,12 +180,12 @@ Array([-0.7615941,  0.       ,  0.7615941], dtype=float32)""",
 
 
 def _acon_arg(x, p1, p2, beta):
-    """v = beta (p1 - p2) x as an exact pair, and d = p1 - p2 (rounded)."""
+    """``(d, dl, v, vl)``: d + dl = p1 - p2 and v + vl = beta (p1 - p2) x, exact pairs."""
     d, dl = two_sum(p1, -p2)
     k, kl = dw_mul(d, dl, beta)
     # beta (p1 - p2) = 0 is the linear mean (d/2 + p2) x, also at x = +-inf (v = 0, not NaN)
     v, vl = _scaled(k, kl, jnp.where((k == 0) & jnp.isinf(x), 0.0, x))
-    return d, v, vl
+    return d, dl, v, vl
 
 
 def _sig(v, vl):
@@ -247,7 +247,7 @@ def _acon_q(x, p1, p2, beta):
     """``(d, pos, b, s)``: d = p1 - p2 and q(-v) = [v > 0] + b s for v = beta d x (so q(v) =
     [v <= 0] - b s), b s the part that vanishes in the tails, rescaled by s (see
     :func:`_q_small`): the caller multiplies its factor into b before s."""
-    d, v, vl = _acon_arg(lax.stop_gradient(x), p1, p2, beta)
+    d, _, v, vl = _acon_arg(lax.stop_gradient(x), p1, p2, beta)
     pos = v > 0
     # NaN stays NaN; the clamp is far enough that e^-u is 0 even rescaled by e^512 (float64:
     # at 1000 it was not, and x q(v) at x = -max came out 9e-124 for 0)
@@ -259,8 +259,7 @@ def _acon_q(x, p1, p2, beta):
 
 
 def _acon_c(x, p1, p2, beta):
-    d, dl = two_sum(p1, -p2)
-    _, v, vl = _acon_arg(x, p1, p2, beta)
+    d, dl, v, vl = _acon_arg(x, p1, p2, beta)
     neg = v < 0
     # sigma(-|v|) = a s with s = e^-64 where it is about to flush (math.exp_scaled): one exp and
     # one division for both signs.  Its low part (absolute, first order): sigma'(v) sl from v's
@@ -275,10 +274,9 @@ def _acon_c(x, p1, p2, beta):
     rh, rl = two_prod(a, e)  # (e, not e s: where s < 1, ``far`` is used)
     r = ((e - a) - rh) - rl
     om = 1 - small
-    # Where small * sl would flush (math.with_low's band), sl's correction is applied
+    # Where small * sl would flush (as in math.with_low), sl's correction is applied
     # multiplicatively and the residual (half an ULP) is dropped.
-    fi = jnp.finfo(small.dtype)
-    near = small < float(fi.tiny) * 2.0 ** (fi.nmant + 1)
+    near = jm.low_flushes(small)
     lo = jnp.where(near, 0.0, small * (sl * om) + r * om)
     small = jnp.where(near, small * (1 + sl * om), small)
     # The slope d sigmoid(v) + p2, as p1 - d sigmoid(-v) for v > 0, summed exactly and rounded
@@ -317,7 +315,7 @@ def _acon_dp(t, x, p1, p2, beta, first):
 
 def _acon_dbeta(t, x, y, p1, p2, beta):
     # (d x)^2 sigmoid'(v), sigmoid'(v) rescaled until (d x)^2 has multiplied it (as silu's).
-    d, v, vl = _acon_arg(x, p1, p2, beta)
+    d, _, v, vl = _acon_arg(x, p1, p2, beta)
     neg = v < 0
     dd, s = jm.dsigmoid_scaled(jnp.where(neg, v, -v), jnp.where(neg, vl, -vl))
     dx = d * jnp.where(jnp.abs(v) < _SATURATED, x, 0.0)

@@ -356,14 +356,19 @@ def two_sum(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return s, (a - (s - bb)) + (b - bb)
 
 
+def low_flushes(e: jax.Array) -> jax.Array:
+    """Where ``e`` is within 2^(p+1) of the smallest normal number: there a relative correction
+    e el (|el| <= 2^-p) is below it and flushes to 0."""
+    fi = jnp.finfo(e.dtype)
+    return jnp.abs(e) < float(fi.tiny) * 2.0 ** (fi.nmant + 1)
+
+
 def with_low(e: jax.Array, el: jax.Array) -> jax.Array:
     """e (1 + el) for a small relative correction el (e^{n + nl} = e^n (1 + nl)): ``e + e el``
-    (one rounding), but as ``e * (1 + el)`` where e is within 2^(p+1) of the smallest normal
-    number, since e el would flush there: e^-681 (float64), corrected by 1.6e-14, lost 71 ULP
-    (acon_c's d/dp1 at beta (p1 - p2) x = -681)."""
-    fi = jnp.finfo(e.dtype)
-    near = jnp.abs(e) < float(fi.tiny) * 2.0 ** (fi.nmant + 1)
-    return jnp.where(near, e * (1 + el), e + e * el)
+    (one rounding), but as ``e * (1 + el)`` where e el would flush (:func:`low_flushes`):
+    e^-681 (float64), corrected by 1.6e-14, lost 71 ULP (acon_c's d/dp1 at beta (p1 - p2) x =
+    -681)."""
+    return jnp.where(low_flushes(e), e * (1 + el), e + e * el)
 
 
 def const_dd(value: str, dtype) -> tuple[float, float]:
