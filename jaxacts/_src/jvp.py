@@ -165,14 +165,19 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
         ps = tuple(fixed[i] if i in fixed else next(given) for i in range(len(decl.params)))
         return args[0], ps, auxd
 
+    # The rules are always traced (inside ``core``'s jit), and traced with jit disabled: every
+    # ``jax.numpy`` function and operator is itself a jit-wrapped function, whose dispatch while
+    # tracing cost about 0.3 ms per op against 0.1 ms for the primitive it inlines to.  The
+    # program is the same (1952 values and derivatives of every entry bit for bit); lowering
+    # is 1.3-2x faster (silu's forward+backward 141 -> 72 ms, tanh 84 -> 42, cold caches).
     @jax.custom_jvp
     def f(*args):
         x, ps, auxd = unpack(args)
-        with rounded_to_16bit(to16):
+        with rounded_to_16bit(to16), jax.disable_jit():
             return decl.fn(x, *ps, **static, **auxd)
 
     def rule(primals, tangents):
-        with rounded_to_16bit(to16):
+        with rounded_to_16bit(to16), jax.disable_jit():
             return _rule(primals, tangents)
 
     def _rule(primals, tangents):
