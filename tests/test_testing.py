@@ -93,12 +93,26 @@ def _relu_sq(name: str, tangent) -> ja.Activation:
         output_range=(0.0, float("inf")), monotonic=True, smoothness=1)
 
 
-def test_registered_user_activation_round_trip():
+@pytest.fixture
+def scratch_registry():
+    """The registry as it was before the test: a name registered here must not reach the tests
+    that check every registered entry (the exports, papers and docstrings) when the same
+    worker runs them later."""
+    from jaxacts._src import registry
+
+    saved = dict(registry._REGISTRY), dict(registry._ALIASES)
+    yield
+    for live, before in zip((registry._REGISTRY, registry._ALIASES), saved, strict=True):
+        live.clear()
+        live.update(before)
+
+
+def test_registered_user_activation_round_trip(scratch_registry):
     decl = _relu_sq("test_relu_sq", lambda t, x, y: t * jnp.where(x > 0, 2 * x, 0))
     report = check_activation(decl)  # from the declaration, before registration
     assert report.passed, str(report)
-    if "test_relu_sq" not in ja.names():
-        ja.register(decl)
+    ja.register(decl)
+    assert "test_relu_sq" in ja.names()
     assert check_activation("test_relu_sq", dtypes=("float32",)).passed
     bad = _relu_sq("test_relu_sq_bad", lambda t, x, y: t * jnp.where(x > 0, x, 0))
     failed = _failed(check_activation(bad, dtypes=("float32",)))
