@@ -13,6 +13,7 @@ The public function:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -165,19 +166,23 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
         ps = tuple(fixed[i] if i in fixed else next(given) for i in range(len(decl.params)))
         return args[0], ps, auxd
 
-    # The rules are always traced (inside ``core``'s jit), and traced with jit disabled: every
-    # ``jax.numpy`` function and operator is itself a jit-wrapped function, whose dispatch while
-    # tracing cost about 0.3 ms per op against 0.1 ms for the primitive it inlines to.  The
-    # program is the same (1952 values and derivatives of every entry bit for bit); lowering
-    # is 1.3-2x faster (silu's forward+backward 141 -> 72 ms, tanh 84 -> 42, cold caches).
+    # The built-in rules are always traced (inside ``core``'s jit), and traced with jit
+    # disabled: every ``jax.numpy`` function and operator is itself a jit-wrapped function,
+    # whose dispatch while tracing cost about 0.3 ms per op against 0.1 ms for the primitive it
+    # inlines to.  The program is the same (1952 values and derivatives of every entry bit for
+    # bit); lowering is 1.3-2x faster (silu's forward+backward 141 -> 72 ms, tanh 84 -> 42,
+    # cold caches).  Not for a user's declaration: with jit disabled, ``lax.fori_loop`` and
+    # ``lax.scan`` unroll into the program (the built-in rules have no loops).
+    trace = jax.disable_jit if _internal(decl) else contextlib.nullcontext
+
     @jax.custom_jvp
     def f(*args):
         x, ps, auxd = unpack(args)
-        with rounded_to_16bit(to16), jax.disable_jit():
+        with rounded_to_16bit(to16), trace():
             return decl.fn(x, *ps, **static, **auxd)
 
     def rule(primals, tangents):
-        with rounded_to_16bit(to16), jax.disable_jit():
+        with rounded_to_16bit(to16), trace():
             return _rule(primals, tangents)
 
     def _rule(primals, tangents):
@@ -210,6 +215,13 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
 
     f.defjvp(rule, symbolic_zeros=True)
     return f
+
+
+def _internal(decl: Activation) -> bool:
+    """Whether every rule of ``decl`` is defined in jaxacts' own modules (a built-in entry)."""
+    rules = [decl.fn, decl.tangent, *(decl.param_tangents or ()), *decl.aux_tangents.values()]
+    return all(r is None or getattr(r, "__module__", "").startswith("jaxacts._src.")
+               for r in rules)
 
 
 def _dynamic(seq: Any, consts: tuple) -> list:
