@@ -146,3 +146,37 @@ def test_snake_da_where_it_cancels(a, dtype):
     xs = np.linspace(-12.0, 12.0, 4801).astype(acc.DTYPES[dtype])
     m = measure_param("snake", {}, {"a": a}, dtype, "a", xs, cancel_scale=False)
     assert not m.bad.any(), m.worst(3)
+
+
+@pytest.mark.parametrize("name,params", [("sine", {"omega": 30.0}), ("snake", {"a": 0.7}),
+                                         ("snake_beta", {"alpha": 0.5, "beta": 2.0})])
+def test_far_branch_only_where_needed(name, params):
+    """The value runs the far branch (four of XLA's sin and cos, two thirds of the time) only
+    when some element needs it (a ``lax.cond``).  Which branch an array takes changes no
+    element's bits: an array mixing near and far points equals its two halves evaluated apart
+    (one takes each branch), also under ``vmap`` (where a ``custom_vmap`` keeps the cond a
+    cond for the whole batch instead of a select that runs both branches)."""
+    f = ja.get(name)
+    near = np.random.default_rng(0).standard_normal(256).astype(np.float32) * 20
+    far = np.array([3e6, -7e9, 1e30, 2.5e7, np.inf, np.nan], np.float32)
+    xs = np.concatenate([near, far])
+    fj = jax.jit(lambda v: f(v, **params))
+    apart = np.concatenate([np.asarray(fj(near)), np.asarray(fj(far))])
+    np.testing.assert_array_equal(np.asarray(fj(xs)), apart)
+    np.testing.assert_array_equal(np.asarray(jax.vmap(lambda v: f(v, **params))(xs)), apart)
+    # vmap over rows, over rows of a parameter of another rank, and both
+    rows = xs.reshape(2, -1)
+    p0, v0 = next(iter(params.items()))
+    pv = np.array([v0, 1.5 * v0], np.float32)
+    # (per row with a scalar parameter: snake was an ULP off there before its beta was opaque)
+    want = np.stack([np.asarray(f(r, **{**params, p0: float(p)}))
+                     for r, p in zip(rows, pv, strict=True)])
+    got = jax.vmap(lambda r, p: f(r, **{**params, p0: p}))(rows, pv)
+    np.testing.assert_array_equal(np.asarray(got), want)
+    got = jax.vmap(lambda p: f(rows, **{**params, p0: p}))(pv[:, None])
+    np.testing.assert_array_equal(np.asarray(got), np.stack(
+        [np.asarray(f(rows, **{**params, p0: float(p)})) for p in pv]))
+    # a cond in the compiled program, also for vmap's (not a select of both branches)
+    for g in (fj, jax.vmap(fj)):
+        hlo = jax.jit(g).lower(rows).compile().as_text()
+        assert "conditional(" in hlo, name
