@@ -37,7 +37,7 @@ from jax import lax
 from jax.custom_batching import custom_vmap
 
 from jaxacts._src.adaptive import opaque, two_prod, two_sum
-from jaxacts._src.math import const_dd
+from jaxacts._src.math import const_dd, no_low_part, target16
 from jaxacts._src.registry import Activation, Param, Reference, register
 
 # pi/2 to 52 digits: enough for three parts in float64 (3 * 53 bits).
@@ -81,7 +81,17 @@ def _sincos_reduced(rh, rl):
     The leading correction terms r^3/6 and r^4/24 are double words too, and rl enters sin as
     rl cos(rh): with them rounded (up to 0.1 and 0.02 of the result) the pair was good to
     about 2^-28 relative in float32, which limited snake's d/da where it cancels 165-fold
-    (10.5 ULP at a = 0.28, x = 4.15)."""
+    (10.5 ULP at a = 0.28, x = 4.15).
+
+    Under :func:`target16` (a float32 result rounded to 16 bits) sin and cos of ``rh`` in plain
+    float32 (Taylor to r^13 and r^12, the next terms below 2^-40), with ``rl`` to first order
+    and no low parts (``0.0``): within a few float32 ULP, a hundredth of a float16 ULP even
+    where snake's d/da cancels 165-fold; the reduction that gave ``rh + rl`` stays exact."""
+    if target16():
+        z = rh * rh
+        s = rh + rh * _taylor(z, 1, -1.0, 6)
+        c = 1.0 + _taylor(z, 0, -1.0, 6)
+        return s + rl * c, 0.0, c - rl * s, 0.0
     nt = 6 if jnp.finfo(rh.dtype).nmant < 30 else 10
     sq, sqe = two_prod(rh, rh)
     # sin r = r - r**3/6 (1 + ...), the tail (below 0.03 of r**3/6) rounded once.
@@ -173,6 +183,8 @@ def _quadrant(rh, rl, quad):
     s_hi, s_lo, c_hi, c_lo = _sincos_reduced(rh, rl)
     quad = quad % 4
     hi = jnp.select([quad == 0, quad == 1, quad == 2], [s_hi, c_hi, -s_hi], -c_hi)
+    if no_low_part(s_lo):  # (target16) -0.0 added to any hi, -0 included, leaves it unchanged
+        return hi, -0.0
     lo = jnp.select([quad == 0, quad == 1, quad == 2], [s_lo, c_lo, -s_lo], -c_lo)
     return hi, lo
 
@@ -257,11 +269,14 @@ def _far_free(value):
 
 
 def _snake_beta_value(x, alpha, beta, near_only):
-    # sin**2 / beta as s * (s / beta): no overflow or 0/0 for tiny beta.  beta opaque too: a
-    # scalar beta's division became a product with its reciprocal under XLA (snake with a
-    # parameter batched by vmap was an ULP off the same call per row).
-    alpha, beta = opaque(x, alpha, beta)
-    s = sin_ax(alpha, x, 0, near_only)
+    # sin**2 / beta as s * (s / beta): no overflow or 0/0 for tiny beta.  beta made to depend
+    # on x too: XLA turned the division by a scalar beta into a product with its reciprocal
+    # (snake with its parameter batched by vmap was an ULP off the same call per row).  By a
+    # select on isinf(x), where the value is x anyway, not opaque()'s: snake (alpha = beta)
+    # shared that one with alpha, and XLA materialized it between fusions (bfloat16 forward
+    # 2x slower).
+    s = sin_ax(opaque(x, alpha)[0], x, 0, near_only)
+    beta = jnp.where(jnp.isinf(x), 1.0, beta)
     y = x + s * (s / beta)
     return jnp.where(jnp.isinf(x), x, y)
 
