@@ -176,7 +176,8 @@ def test_far_branch_only_where_needed(name, params):
     got = jax.vmap(lambda p: f(rows, **{**params, p0: p}))(pv[:, None])
     np.testing.assert_array_equal(np.asarray(got), np.stack(
         [np.asarray(f(rows, **{**params, p0: float(p)})) for p in pv]))
-    # a cond in the compiled program, also for vmap's (not a select of both branches)
-    for g in (fj, jax.vmap(fj)):
+    # a cond in the compiled program, also for vmap's (not a select of both branches); on the
+    # CPU only (elsewhere the select stays, see periodic._far_free)
+    for g in (fj, jax.vmap(fj)) if jax.default_backend() == "cpu" else ():
         hlo = jax.jit(g).lower(rows).compile().as_text()
         assert "conditional(" in hlo, name

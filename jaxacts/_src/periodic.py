@@ -17,11 +17,12 @@ more than doubled training-step memory: see git history, commit 0a7d226.)  Where
 and k = 6 doublings of (sin q, cos q): within about 2^6 ULP of 1 (so SIREN's omega = 30 sine is
 finite for every finite x); NaN only beyond |a x| = 2^6 max.
 
-XLA's sin and cos of that far branch cost about two thirds of the forward pass even where no
-element needs them, so an activation's value runs the far branch inside a ``lax.cond`` taken
-only when some element needs it (:func:`_far_free`; a ``custom_vmap`` keeps it a cond under
-``vmap``): forward 2-2.6x faster, forward+backward 1.3-1.5x (float32, 2^22 elements; the
-derivative rules keep the select, see :func:`_far_free`).
+On the CPU, XLA's sin and cos of that far branch cost about two thirds of the forward pass
+even where no element needs them, so there an activation's value runs the far branch inside a
+``lax.cond`` taken only when some element needs it (:func:`_far_free`; a ``custom_vmap`` keeps
+it a cond under ``vmap``): forward 2-2.6x faster, forward+backward 1.3-1.5x (float32, 2^22
+elements; the derivative rules keep the select, see :func:`_far_free`; other platforms keep
+it too).
 """
 
 from __future__ import annotations
@@ -260,10 +261,19 @@ def _far_free(value):
     def needs_far(x, a, *_):
         return ~(jnp.abs(_exact_product(a, x)[0]) <= _reduce_max(x.dtype))  # also NaN
 
+    full = functools.partial(value, near_only=False)
+
+    def on_cpu(x, a, *rest):
+        return _elementwise_cond(needs_far, full, functools.partial(value, near_only=True),
+                                 x, a, *rest)
+
     def fn(x, a, *rest):
-        return _elementwise_cond(needs_far, functools.partial(value, near_only=False),
-                                 functools.partial(value, near_only=True), x,
-                                 jnp.asarray(a, x.dtype), *rest)
+        # On the CPU only: there XLA's sin and cos cost about 3 ns an element whatever the
+        # argument, while a GPU computes them at little cost and XLA's GPU conditional reads
+        # its predicate back on the host (a synchronization per activation).  Not measured
+        # on a GPU: the other platforms keep the select they had.
+        return lax.platform_dependent(x, jnp.asarray(a, x.dtype), *rest, cpu=on_cpu,
+                                      default=full)
 
     return fn
 
