@@ -168,7 +168,7 @@ def test_far_branch_only_where_needed(name, params):
     rows = xs.reshape(2, -1)
     p0, v0 = next(iter(params.items()))
     pv = np.array([v0, 1.5 * v0], np.float32)
-    # (per row with a scalar parameter: snake was an ULP off there before its beta was opaque)
+    # (per row with a scalar parameter: snake was an ULP off there, see _snake_beta_value)
     want = np.stack([np.asarray(f(r, **{**params, p0: float(p)}))
                      for r, p in zip(rows, pv, strict=True)])
     got = jax.vmap(lambda r, p: f(r, **{**params, p0: p}))(rows, pv)

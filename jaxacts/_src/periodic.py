@@ -190,6 +190,12 @@ def _quadrant(rh, rl, quad):
     return hi, lo
 
 
+def _near(p: jax.Array) -> jax.Array:
+    """Where the exact product's float ``p`` is within the exact reduction's range (False for
+    NaN): ``sin_dw``'s select and ``_far_free``'s cond read the same test."""
+    return jnp.abs(p) <= _reduce_max(p.dtype)
+
+
 def sin_dw(a: jax.Array, x: jax.Array, m: int = 0, near_only: bool = False):
     """``sin(a x + m pi/4)`` as a double word ``(hi, lo)`` from the exact product ``a x``.
 
@@ -199,7 +205,7 @@ def sin_dw(a: jax.Array, x: jax.Array, m: int = 0, near_only: bool = False):
     branch, for a caller that knows ``|a x| <= _reduce_max`` everywhere (:func:`_far_free`).
     """
     p, e = _exact_product(a, x)  # one product for both branches, each masks it
-    ok = jnp.abs(p) <= _reduce_max(x.dtype)
+    ok = _near(p)
     hi, lo = _sin_dw_near(p, e, x, m, ok)
     if near_only:
         return hi, lo
@@ -259,7 +265,7 @@ def _far_free(value):
     MiB instead of 52)."""
 
     def needs_far(x, a, *_):
-        return ~(jnp.abs(_exact_product(a, x)[0]) <= _reduce_max(x.dtype))  # also NaN
+        return ~_near(_exact_product(a, x)[0])
 
     full = functools.partial(value, near_only=False)
 
@@ -280,11 +286,13 @@ def _far_free(value):
 
 def _snake_beta_value(x, alpha, beta, near_only):
     # sin**2 / beta as s * (s / beta): no overflow or 0/0 for tiny beta.  beta made to depend
-    # on x too: XLA turned the division by a scalar beta into a product with its reciprocal
-    # (snake with its parameter batched by vmap was an ULP off the same call per row).  By a
-    # select on isinf(x), where the value is x anyway, not opaque()'s: snake (alpha = beta)
-    # shared that one with alpha, and XLA materialized it between fusions (bfloat16 forward
-    # 2x slower).
+    # on x: XLA divided by a scalar beta in one program and multiplied by its reciprocal in
+    # another (snake per row and with its parameter batched by vmap were an ULP apart); by an
+    # array it divides.  By a select on isinf(x), where the value is x anyway, not opaque()'s:
+    # snake (alpha = beta) shared that one with alpha, and XLA materialized it between fusions
+    # (bfloat16 forward 2x slower).  Not s * (1 / beta) (math.ratio_dd's way to the same
+    # consistency): that rounds twice, and snake's value with a scalar parameter would move by
+    # an ULP in 1-15% of elements (the select moves snake_beta's, 0.2-8%, instead).
     s = sin_ax(opaque(x, alpha)[0], x, 0, near_only)
     beta = jnp.where(jnp.isinf(x), 1.0, beta)
     y = x + s * (s / beta)
