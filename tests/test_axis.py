@@ -417,6 +417,36 @@ def test_sparsemax_known_values():
     assert float(jax.grad(lambda v: ja.entmax15(v)[0])(jnp.asarray([1e4, 0.0]))[0]) == 0
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["sparsemax", "entmax15"])
+def test_sparse_maps_solve_their_kkt_conditions(name, dtype):
+    """Each row is the map's solution: ``y = g(x - tau)_+`` (sparsemax: ``g(u) = u``; entmax15:
+    ``x / 2`` and ``g(u) = u^2``) with one ``tau`` over the support, every other entry at or
+    below it, and ``sum(y) = 1``.  Rows of half-integers put tied groups on the threshold (the
+    sort-based search took such a group into entmax15's support in some rows: sums up to
+    1.36), rows of 1024 and a geometric row take many search steps."""
+    rng = np.random.default_rng(11)
+    rows = [np.round(rng.standard_normal((400, 16)) * 2) / 2,
+            rng.integers(-3, 3, (200, 12)).astype(float),
+            np.pad(-np.cumsum(2.0 ** -np.arange(40)), (0, 1024 - 40), constant_values=-9)[None],
+            rng.standard_normal((64, 1024)) * np.array([[0.01], [0.1], [1], [10]]).repeat(16, 0)]
+    fn = jax.jit(ja.get(name))
+    for x in rows:
+        x = x.astype(dtype)
+        y = np.asarray(fn(jnp.asarray(x)), np.float64)
+        u = x / 2 if name == "entmax15" else x
+        g = np.sqrt(y) if name == "entmax15" else y
+        eps = 64 * np.finfo(dtype).eps * np.maximum(np.abs(u).max(-1, keepdims=True), 1)
+        sup = y > 0
+        tau = np.where(sup, u - g, np.nan)
+        lo, hi = np.nanmin(tau, -1, keepdims=True), np.nanmax(tau, -1, keepdims=True)
+        one_tau = hi - lo <= eps
+        below = (sup | (u <= hi + eps)).all(-1, keepdims=True)
+        total = np.abs(y.sum(-1, keepdims=True) - 1) <= 16 * np.finfo(dtype).eps
+        assert one_tau.all() and below.all() and total.all(), (
+            x.shape, np.flatnonzero(~(one_tau & below & total))[:5])
+
+
 def test_log_softmax_dominant_entry_not_rounded_to_zero():
     y = ja.log_softmax(jnp.asarray([0.0, -20.0, -21.0], jnp.float32))
     want = -float(mp.log1p(mp.exp(-20) + mp.exp(-21)))

@@ -22,6 +22,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from jaxacts._src.jvp import normalize_axis
 from jaxacts._src.math import target16, two_sum
@@ -378,30 +379,110 @@ def _rowwise(fn, x: jax.Array, axis: tuple[int, ...], where: jax.Array | None) -
     return jnp.moveaxis(out.reshape(shape), dst, axis)
 
 
-def _sorted_support(z: jax.Array, mask: jax.Array, crit):
-    """Shift each row by its max (as a double word ``hi + lo``), sort it (masked entries as
-    -inf) and find the support given by ``crit(sorted, k)``.
+def _threshold_support(z: jax.Array, mask: jax.Array, search):
+    """Shift each row by its max (as a double word ``hi + lo``) and find the support
+    ``{hi > tau}`` of the row's threshold ``tau`` without sorting (``search``: see
+    :func:`_sparsemax_search`).
 
-    Returns ``(hi, lo, sup, k)``: the shifted row, the support mask and its size (>= 1).
+    Returns ``(hi, lo, sup, k, nan)``: the shifted row, the support mask, its size (>= 1)
+    and the rows holding NaN.
     """
     # +inf clamped to finfo.max: a row holding +inf takes its limit (its infinite entries share
     # the support; the finite ones fall about finfo.max below them, out of it).
     zm = jnp.where(mask, jnp.minimum(z, jnp.finfo(z.dtype).max), -jnp.inf)
     m = jnp.max(zm, axis=-1, keepdims=True)
     hi, lo = _two_diff(zm, jnp.where(jnp.isfinite(m), m, 0))
-    # Entries more than 1 below the max are outside the support of both maps (tau >= max - 1),
-    # so clamping the finite ones at -4 changes nothing, and keeps the criteria's sums and
-    # squares from overflowing (a row holding +inf has finite entries near -finfo.max).
-    hi = jnp.where(hi == -jnp.inf, hi, jnp.maximum(hi, -4))
-    srt = -jnp.sort(-hi, axis=-1)
-    k = jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
-    fin = jnp.isfinite(srt)
-    n = jnp.sum(crit(jnp.where(fin, srt, 0), k) & fin, axis=-1, keepdims=True)
-    # Ties are all in or all out of the support, so comparing with the n-th largest value
-    # gives the support as a mask of the unsorted row.
-    kth = jnp.take_along_axis(srt, jnp.maximum(n - 1, 0), axis=-1)
-    sup = mask & (hi >= kth) & (n > 0)
-    return hi, lo, sup, jnp.maximum(n, 1).astype(z.dtype), jnp.isnan(m)
+    nan = jnp.isnan(m)
+    sup = hi > search(hi, nan)
+    k = jnp.sum(sup, axis=-1, keepdims=True).astype(z.dtype)
+    return hi, lo, sup, jnp.maximum(k, 1), nan
+
+
+def _above(hi: jax.Array, p: jax.Array, squares: bool):
+    """Over ``S(p) = {hi > p}`` (``hi <= 0``, ``p >= -1``), the count and the sums of ``d = hi -
+    p`` and (``squares``) ``d^2``: one pass over the row.  Arithmetic only (``d = max(hi - p,
+    0)`` in [0, 1], counted by its ceiling): XLA's CPU backend keeps each sum a vectorized row
+    loop, about 2 ms a sum at (4096, 1024) float32 (measured on a 2-core Xeon), where a pass
+    with a select or a compare took 16-21 ms, and so did one with a fourth sum."""
+    d = jnp.maximum(hi - p, 0)
+    sums = [jnp.sum(jnp.ceil(d), axis=-1, keepdims=True), jnp.sum(d, axis=-1, keepdims=True)]
+    if squares:
+        sums.append(jnp.sum(d * d, axis=-1, keepdims=True))
+    return sums
+
+
+def _loop(body, init, n):
+    """``lax.while_loop`` of ``body`` over ``(state..., done)`` until every row is done (at most
+    ``2 n + 8`` passes: a safeguard, never reached on the rows measured)."""
+    def cond(c):
+        return (c[-1] <= 2 * n + 8) & ~jnp.all(c[-2])
+
+    def step(c):
+        return (*body(*c[:-1]), c[-1] + 1)
+    return lax.while_loop(cond, step, (*init, 0))[:-1]
+
+
+def _sparsemax_search(hi: jax.Array, nan: jax.Array) -> jax.Array:
+    """A threshold ``p`` with ``{hi > p}`` the sparsemax support, by Michelot's iteration from
+    ``p = -1`` (a lower bound: the max is 0).  ``t = p + (sum_S d - 1) / k`` solves ``sum_S (hi -
+    t) = 1`` on ``S = S(p)``; it is Newton's step on the convex ``sum (hi - t)_+ - 1`` from
+    below, so again a lower bound, and ``S(t)`` drops every entry at or below it.  Once a step
+    drops none, ``S`` is the support (the KKT conditions hold; their solution is unique): at
+    most ``n`` steps, 6-7 on random rows of 1024.  A step that no longer raises ``p`` (rounding
+    at an entry within a few ULP of ``tau``) stops as well."""
+    def body(p, k_prev, done):
+        k, s1 = _above(hi, p, False)
+        found = (k == k_prev) | (k == 0)
+        nxt = jnp.where(done | found, p, jnp.maximum(p, p + (s1 - 1) / k))
+        return nxt, k, done | found | (nxt == p)
+
+    minus1 = jnp.full(nan.shape, -1, hi.dtype)
+    return _loop(body, (minus1, minus1, nan), hi.shape[-1])[0]
+
+
+def _entmax_search(hi: jax.Array, nan: jax.Array) -> jax.Array:
+    """A threshold ``p`` with ``{hi > p}`` the 1.5-entmax support (``hi = x/2`` shifted): Newton's
+    method on the convex ``f(t) = sum (hi - t)_+^2 - 1`` from below (``t = p + f(p) / (2 sum_S
+    d)``: lower bounds, from either side of ``tau``), and probes of the closed-form threshold.
+
+    On ``S = S(p)``, ``sum_S (hi - c)^2 = 1`` gives ``c = mean - sqrt(1/k - var)``: ``tau``
+    itself once ``S`` is the support, an upper bound while ``S`` holds entries below ``tau``
+    (the sum over ``S`` exceeds ``f + 1``).  Once a Newton step leaves the count unchanged, the
+    next pass is at ``c`` (if below the best upper bound so far): the same count there means
+    no entry in ``(p, c]``, so ``S`` is the support; a smaller count makes ``c`` an upper
+    bound and Newton goes on from the better of its two lower bounds.  A step that no longer
+    raises the lower bound (rounding) stops."""
+    def body(p, lo, k_lo, n_lo, up, probing, done):
+        k, s1, s2 = _above(hi, p, True)
+        mean = s1 / k
+        delta = 1 / k - jnp.maximum(s2 / k - mean * mean, 0)
+        c = jnp.where(delta >= 0, p + (mean - jnp.sqrt(jnp.maximum(delta, 0))), jnp.inf)
+        newton = p + (s2 - 1) / (2 * s1)
+        n = jnp.maximum(p, newton)  # a regular pass's next lower bound
+        # a regular pass (p a lower bound)
+        stable = k == k_lo
+        found_r = (k == 0) | (stable & (c <= p))
+        probe = stable & (c > p) & (c < up)
+        # a probe at c: the count of S(lo) again, or c an upper bound
+        found_p = k == k_lo
+        n_fail = jnp.maximum(n_lo, jnp.maximum(lo, newton))  # newton: from above tau
+        found = done | jnp.where(probing, found_p, found_r)
+        p_next = jnp.where(probing, n_fail, jnp.where(probe, c, n))
+        stall = jnp.where(probing, n_fail <= lo, ~probe & (n <= p))
+        keep = found | stall
+        # stopped: p (found, or a lower bound), or the last lower bound where a probe stalled
+        return (jnp.where(found, p, jnp.where(stall, jnp.where(probing, lo, p), p_next)),
+                jnp.where(keep | probing, lo, p),
+                jnp.where(keep | probing, k_lo, k),
+                jnp.where(keep | probing, n_lo, n),
+                jnp.where(probing & ~keep, jnp.minimum(up, p), up),
+                ~keep & ~probing & probe,
+                keep)
+
+    minus1 = jnp.full(nan.shape, -1, hi.dtype)
+    init = (minus1, minus1, minus1, minus1, jnp.full(nan.shape, jnp.inf, hi.dtype),
+            jnp.zeros(nan.shape, bool), nan)
+    return _loop(body, init, hi.shape[-1])[0]
 
 
 def _support_sum(v, sup):
@@ -409,24 +490,15 @@ def _support_sum(v, sup):
 
 
 def _sparsemax_rows(z, mask):
-    hi, lo, sup, k, nan = _sorted_support(z, mask,
-                                          lambda s, k: 1 + k * s > jnp.cumsum(s, axis=-1))
+    hi, lo, sup, k, nan = _threshold_support(z, mask, _sparsemax_search)
     # tau from the support with plain sums (more accurate than the sequential cumsum).
     tau = (_support_sum(hi, sup) + _support_sum(lo, sup) - 1) / k
     r = (hi - tau) + lo
     return jnp.where(nan, jnp.nan, jnp.where(sup & (r > 0), r, 0))  # a NaN row: all NaN
 
 
-def _entmax_crit(s, k):
-    mean = jnp.cumsum(s, axis=-1) / k
-    mean_sq = jnp.cumsum(s * s, axis=-1) / k
-    delta = (1 - k * (mean_sq - mean * mean)) / k
-    tau = mean - jnp.sqrt(jnp.where(delta > 0, delta, 0))
-    return tau <= s
-
-
 def _entmax15_rows(z, mask):
-    hi, lo, sup, k, nan = _sorted_support(z / 2, mask, _entmax_crit)
+    hi, lo, sup, k, nan = _threshold_support(z / 2, mask, _entmax_search)
     # tau solves sum_S (z_i - tau)^2 = 1 on the support; the two-pass variance avoids the
     # cancellation of mean(z^2) - mean(z)^2.
     mean = (_support_sum(hi, sup) + _support_sum(lo, sup)) / k
@@ -490,8 +562,9 @@ entmax15 = register(_axis_entry(
     tangent=lambda t, x, y, axis, where=None: _support_tangent(t, _sqrt_y(y), axis),
     output_range=(0.0, 1.0),
     smoothness=1,
-    notes=("Exactly sparse, continuously differentiable; computed with the exact sort-based "
-           "algorithm of Peters et al. " + _MASK_NOTES),
+    notes=("Exactly sparse, continuously differentiable. The threshold's support is found "
+           "without sorting (Newton's method from below, confirmed by the closed-form "
+           "threshold on the support), then tau is solved on it in closed form. " + _MASK_NOTES),
     reference=Reference("B. Peters, V. Niculae, A. F. T. Martins", "Sparse Sequence-to-"
                         "Sequence Models", "ACL 2019", "1905.05702"),
     example=""">>> import jax.numpy as jnp, jaxacts as ja
