@@ -244,7 +244,13 @@ def _eu(x, c, s, lin=1):
     neg = c * expm1_nonpositive(u, e)
     if s is not None:  # celu: x / alpha flushes to 0 for tiny x (alpha = 30, x = -2e-37)
         neg = jnp.where(u == 0, x, neg)
-    return jnp.where(x > 0, lin * x, neg)
+    y = jnp.where(x > 0, x, neg)
+    if isinstance(lin, (int, float)) and lin == 1:
+        return y
+    # selu: the scale in a select of its own (the same values).  With lin * x in the one
+    # select, XLA's GPU fusion split the forward into two kernels, storing and reloading the
+    # clamped argument: 0.33 ms against elu's 0.14 at 2^26 float32 on an H200.
+    return jnp.where(x > 0, lin * y, y)
 
 
 def _eu_tangent(t, x, c, s, lin=1):
