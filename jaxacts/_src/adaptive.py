@@ -379,10 +379,11 @@ def _xielu(x, ap, an, b, eps):
     xp = jnp.where(pos, x, 0.0)
     xn = jnp.where(x <= eps, x, eps)
     return jnp.where(pos, xp * (ap * xp + b),
-                     jnp.where(x <= eps, _xielu_neg(xn, an, b), an * _clamped(x, eps) + b * x))
+                     jnp.where(x <= eps, _xielu_neg(xn, an, b),
+                               an * _clamped(x, eps, fence=False) + b * x))
 
 
-def _clamped(x, eps):
+def _clamped(x, eps, fence=True):
     # expm1(eps) - x for eps <= x <= 0, exact where x is close to eps.  The barrier stops
     # XLA from reassociating a constant eps into (eps + g) - x, which cancels.  The series
     # holds for |eps| <= 1 only; beyond, e^eps + (-1 - x) (eps - x would be rounded on the
@@ -391,7 +392,10 @@ def _clamped(x, eps):
     near = eps >= -1
     g = expm1_minus_x(jnp.where(near, eps, 0.0))
     far = jnp.exp(jnp.where(near, -1.0, eps)) + (-1.0 - x)
-    return jnp.where(near, jax.lax.optimization_barrier(eps - x) + g, far)
+    # Not fenced where eps is already x-dependent (opaque(), in the value): there XLA has no
+    # constant to reassociate, and the barrier split the value's GPU program in two kernels.
+    d = jax.lax.optimization_barrier(eps - x) if fence else eps - x
+    return jnp.where(near, d + g, far)
 
 
 def _xielu_tangent(t, x, y, ap, an, b, eps):
