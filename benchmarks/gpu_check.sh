@@ -14,7 +14,8 @@
 # loses only its own results, and no step starts or runs past DEADLINE seconds after the start
 # (default 520), so the files are packed even where the machine's own limit is near.  Phase 1
 # also writes the training-step memory table (memory.py, XLA's memory_analysis on the GPU) for
-# the common entries.  PHASES=2 runs phase 2 alone, CHUNKS="2 3" only those float32 chunks (with
+# the common entries, and the kernel count of every entry's programs (kernels.py: a second
+# kernel in an elementwise program is an array written and read back).  PHASES=2 runs phase 2 alone, CHUNKS="2 3" only those float32 chunks (with
 # BF16=0 no bfloat16 run), to complete an earlier run.  A reference cache (tests/.refcache, or
 # JAXACTS_REF_CACHE) made on another machine is used as is: the grids do not depend on it.
 set -u
@@ -52,11 +53,13 @@ for dt in bfloat16 float16; do
 done
 timeout "$(lim "$T1")" $PY benchmarks/memory.py --only "$COMMON" --frameworks linen --out "$W/memory.csv" \
   >"$W/memory.md" 2>"$W/memory.err" &
+timeout "$(lim "$T1")" $PY benchmarks/kernels.py --out "$W/kernels.csv" >"$W/kernels.md" 2>"$W/kernels.err" &
 wait
 echo "phase 1: $(( $(date +%s) - start )) s"
 grep -E "^(FAILED|ERROR|XPASS)" "$W/tests.log" | cut -c1-200 | head -20
 tail -2 "$W/tests.log"
 tail -25 "$W/memory.md"
+grep "^| one kernel" "$W/kernels.md"
 grep -h "meet\|met" "$W"/accuracy_*.md | head -6
 fi
 

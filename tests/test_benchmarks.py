@@ -17,7 +17,7 @@ import jaxacts as ja
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "benchmarks"
-SCRIPTS = ("throughput", "memory", "compile_time", "accuracy")
+SCRIPTS = ("throughput", "memory", "compile_time", "accuracy", "kernels")
 
 
 def _module(name: str):
@@ -59,6 +59,7 @@ EXTRA = {
     "memory": ["--models", "mlp,ffn", "--frameworks", "linen,nnx"],
     "compile_time": [],
     "accuracy": ["--dtypes", "float32"],
+    "kernels": [],
 }
 
 
