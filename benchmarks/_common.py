@@ -194,6 +194,41 @@ def parse_names(s: str | None) -> list[str] | None:
     return [n.strip() for n in s.split(",") if n.strip()] if s else None
 
 
+def listed(args: argparse.Namespace, statics: Callable[[str], Sequence[dict]] | None = None
+           ) -> bool:
+    """``--list``: print the cases the run would cover and say so (``main`` then returns 0)."""
+    if args.list:
+        print("\n".join(c.label for c in cases(parse_names(args.only), statics=statics)))
+    return bool(args.list)
+
+
+def per_case(measure: Callable[[Case], dict[str, Any]], only: str | None) -> list[dict[str, Any]]:
+    """One record per case: its name and ``measure(case)``, or the error that stopped it (one
+    failing entry must not stop the run); progress on stderr."""
+    records = []
+    for case in cases(parse_names(only)):
+        rec: dict[str, Any] = {"name": case.label}
+        try:
+            rec.update(measure(case))
+        except Exception as e:  # noqa: BLE001
+            rec["error"] = f"{type(e).__name__}: {e}"[:120]
+        records.append(rec)
+        print(f"  {case.label}", file=sys.stderr, flush=True)
+    return records
+
+
+def report(records: list[dict[str, Any]], table: str, title: str,
+           target_rows: list[tuple[str, str, str]], out: str | None) -> None:
+    """Print a script's table and its targets table under ``title``; write the records."""
+    print()
+    print(table)
+    print()
+    print(f"**{title}**")
+    print()
+    print(markdown_table(["target", "status", "detail"], target_rows))
+    write_records(out, records)
+
+
 def base_parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description,
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)

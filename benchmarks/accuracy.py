@@ -157,8 +157,7 @@ def summary(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.list:
-        print("\n".join(c.label for c in C.cases(C.parse_names(args.only), statics=_statics)))
+    if C.listed(args, statics=_statics):
         return 0
     t0 = time.perf_counter()
     records = run(args)

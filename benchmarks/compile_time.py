@@ -11,7 +11,6 @@ Run from the repository root: ``python benchmarks/compile_time.py [--quick] [--o
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,25 +61,22 @@ def parser():
 def run(args) -> list[dict[str, Any]]:
     if args.quick:
         args.rounds, args.size = 1, 4096
-    records = []
-    for case in C.cases(C.parse_names(args.only)):
+
+    def one(case: C.Case) -> dict[str, Any]:
         x = C.random_input(C.shape_for(case, args.size, args.width), "float32")
         fns = {"jaxacts": case.jaxacts()}
         fn = case.jax_nn()
         if fn is not None:
             fns["jax.nn"] = fn
-        rec: dict[str, Any] = {"name": case.label}
-        try:
-            for k, (lo, co) in measure(fns, x, args.rounds).items():
-                rec[f"{k}_lower_s"], rec[f"{k}_compile_s"] = lo, co
-                rec[f"{k}_total_s"] = lo + co
-            if fn is not None:
-                rec["ratio"] = rec["jaxacts_total_s"] / rec["jax.nn_total_s"]
-        except Exception as e:  # noqa: BLE001 - one failing entry must not stop the run
-            rec["error"] = f"{type(e).__name__}: {e}"[:120]
-        records.append(rec)
-        print(f"  {case.label}", file=sys.stderr, flush=True)
-    return records
+        rec: dict[str, Any] = {}
+        for k, (lo, co) in measure(fns, x, args.rounds).items():
+            rec[f"{k}_lower_s"], rec[f"{k}_compile_s"] = lo, co
+            rec[f"{k}_total_s"] = lo + co
+        if fn is not None:
+            rec["ratio"] = rec["jaxacts_total_s"] / rec["jax.nn_total_s"]
+        return rec
+
+    return C.per_case(one, args.only)
 
 
 def table(records: list[dict[str, Any]]) -> str:
@@ -112,8 +108,7 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.list:
-        print("\n".join(c.label for c in C.cases(C.parse_names(args.only))))
+    if C.listed(args):
         return 0
     t0 = time.perf_counter()
     records = run(args)
@@ -121,13 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Cold lower + compile of forward+backward, float32, median of {args.rounds} "
           f"rounds; run time {time.perf_counter() - t0:.0f} s"
           + ("; --quick: one round" if args.quick else ""))
-    print()
-    print(table(records))
-    print()
-    print("**Issue 6 compile-time target**")
-    print()
-    print(C.markdown_table(["target", "status", "detail"], targets(records)))
-    C.write_records(args.out, records)
+    C.report(records, table(records), "Issue 6 compile-time target", targets(records), args.out)
     return 0
 
 

@@ -13,7 +13,6 @@ Run from the repository root: ``python benchmarks/kernels.py [--quick] [--only e
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -50,21 +49,16 @@ def parser():
 def run(args) -> list[dict[str, Any]]:
     if args.quick:
         args.size = 4096
-    records = []
-    for case in C.cases(C.parse_names(args.only)):
+
+    def one(case: C.Case) -> dict[str, Any]:
         x = C.random_input(C.shape_for(case, args.size, args.width), args.dtype)
-        rec: dict[str, Any] = {"name": case.label, "kind": case.kind}
-        try:
-            for who, fn in (("jaxacts", case.jaxacts()), ("jax.nn", case.jax_nn())):
-                if fn is None:
-                    continue
-                for mode, prog in programs(fn).items():
-                    rec[f"{who}_{mode}"] = kernel_count(prog, x)
-        except Exception as e:  # noqa: BLE001 - one failing entry must not stop the run
-            rec["error"] = f"{type(e).__name__}: {e}"[:120]
-        records.append(rec)
-        print(f"  {case.label}", file=sys.stderr, flush=True)
-    return records
+        rec: dict[str, Any] = {"kind": case.kind}
+        for who, fn in (("jaxacts", case.jaxacts()), ("jax.nn", case.jax_nn())):
+            for mode, prog in (programs(fn).items() if fn is not None else ()):
+                rec[f"{who}_{mode}"] = kernel_count(prog, x)
+        return rec
+
+    return C.per_case(one, args.only)
 
 
 def table(records: list[dict[str, Any]]) -> str:
@@ -99,8 +93,7 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.list:
-        print("\n".join(c.label for c in C.cases(C.parse_names(args.only))))
+    if C.listed(args):
         return 0
     t0 = time.perf_counter()
     records = run(args)
@@ -108,13 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Kernels per optimized program, {args.dtype}, {args.size} elements (axis entries: "
           f"rows of {args.width}); backend {jax.default_backend()}; run time "
           f"{time.perf_counter() - t0:.0f} s")
-    print()
-    print(table(records))
-    print()
-    print("**Kernel-count target** (a diagnostic)")
-    print()
-    print(C.markdown_table(["target", "status", "detail"], targets(records)))
-    C.write_records(args.out, records)
+    C.report(records, table(records), "Kernel-count target (a diagnostic)", targets(records),
+             args.out)
     return 0
 
 

@@ -309,8 +309,7 @@ def targets(records, refs, configs) -> list[tuple[str, str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.list:
-        print("\n".join(c.label for c in C.cases(C.parse_names(args.only))))
+    if C.listed(args):
         return 0
     t0 = time.perf_counter()
     records, refs, configs = run(args)
