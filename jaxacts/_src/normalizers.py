@@ -428,8 +428,9 @@ def _sparsemax_search(hi: jax.Array, nan: jax.Array) -> jax.Array:
     t) = 1`` on ``S = S(p)``; it is Newton's step on the convex ``sum (hi - t)_+ - 1`` from
     below, so again a lower bound, and ``S(t)`` drops every entry at or below it.  Once a step
     drops none, ``S`` is the support (the KKT conditions hold; their solution is unique): at
-    most ``n`` steps, 6-7 on random rows of 1024.  A step that no longer raises ``p`` (rounding
-    at an entry within a few ULP of ``tau``) stops as well."""
+    most ``n`` steps; 2-11 passes on the rows measured (7 on normal rows of 1024; entmax15:
+    3-13).  A step that no longer raises ``p`` (rounding at an entry within a few ULP of
+    ``tau``) stops as well."""
     def body(p, k_prev, done):
         k, s1 = _above(hi, p, False)
         found = (k == k_prev) | (k == 0)
