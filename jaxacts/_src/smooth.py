@@ -346,7 +346,13 @@ def _gauss_parts(x):
     a = m.clamp(jnp.abs(x), 0.0, 40.0)
     d = _QC + a
     coeffs = _Q32 if jnp.finfo(x.dtype).nmant <= 23 else _Q64
-    k = m.poly((_QC - a) / d, coeffs) / d
+    # u and k through selects of their own: XLA's CPU fusion does not fuse a division into a
+    # fusion that reads it more than once (the polynomial; k's two uses) and stored each apart,
+    # an extra pass over memory (gelu_erf's forward was three loops, now one).  NaN x gives
+    # NaN u and k either way.
+    nan = jnp.isnan(x)
+    u = jnp.where(nan, x, (_QC - a) / d)
+    k = jnp.where(nan, x, m.poly(u, coeffs) / d)
     if m.target16():  # a 16-bit a: a^2 is exact in float32
         return k, (a * a) * 0.5, 0.0
     s, se = two_prod(a, a)
