@@ -217,6 +217,13 @@ def per_case(measure: Callable[[Case], dict[str, Any]], only: str | None) -> lis
     return records
 
 
+def table_rows(records: list[dict[str, Any]], width: int,
+               row: Callable[[dict[str, Any]], list[Any]]) -> list[list[Any]]:
+    """``row(r)`` per record, or its name and error in a row ``width`` cells wide."""
+    return [[r["name"], f"error: {r['error'][:60]}", *[""] * (width - 2)] if "error" in r
+            else row(r) for r in records]
+
+
 def report(records: list[dict[str, Any]], table: str, title: str,
            target_rows: list[tuple[str, str, str]], out: str | None) -> None:
     """Print a script's table and its targets table under ``title``; write the records."""

@@ -80,16 +80,13 @@ def run(args) -> list[dict[str, Any]]:
 
 
 def table(records: list[dict[str, Any]]) -> str:
-    rows = []
-    for r in records:
-        if "error" in r:
-            rows.append([r["name"], f"error: {r['error'][:60]}", "", "", "", ""])
-            continue
-        ms = {k: C.fmt(r.get(k) * 1e3 if r.get(k) is not None else None, ".0f")
-              for k in ("jaxacts_lower_s", "jaxacts_compile_s", "jax.nn_lower_s",
-                        "jax.nn_compile_s")}
-        rows.append([r["name"], ms["jaxacts_lower_s"], ms["jaxacts_compile_s"],
-                     ms["jax.nn_lower_s"], ms["jax.nn_compile_s"], C.fmt(r.get("ratio"))])
+    keys = ("jaxacts_lower_s", "jaxacts_compile_s", "jax.nn_lower_s", "jax.nn_compile_s")
+
+    def row(r: dict[str, Any]) -> list[Any]:
+        ms = [C.fmt(r[k] * 1e3 if r.get(k) is not None else None, ".0f") for k in keys]
+        return [r["name"], *ms, C.fmt(r.get("ratio"))]
+
+    rows = C.table_rows(records, 6, row)
     return C.markdown_table(["activation", "jaxacts lower ms", "jaxacts compile ms",
                              "jax.nn lower ms", "jax.nn compile ms", "ratio (total)"], rows)
 

@@ -62,13 +62,8 @@ def run(args) -> list[dict[str, Any]]:
 
 
 def table(records: list[dict[str, Any]]) -> str:
-    rows = []
-    for r in records:
-        if "error" in r:
-            rows.append([r["name"], f"error: {r['error'][:60]}", "", "", ""])
-            continue
-        rows.append([r["name"], *(C.fmt(r.get(k), "d") for k in (
-            "jaxacts_fwd", "jax.nn_fwd", "jaxacts_fwd+bwd", "jax.nn_fwd+bwd"))])
+    keys = ("jaxacts_fwd", "jax.nn_fwd", "jaxacts_fwd+bwd", "jax.nn_fwd+bwd")
+    rows = C.table_rows(records, 5, lambda r: [r["name"], *(C.fmt(r.get(k), "d") for k in keys)])
     return C.markdown_table(["activation", "jaxacts fwd", "jax.nn fwd", "jaxacts fwd+bwd",
                              "jax.nn fwd+bwd"], rows)
 

@@ -464,10 +464,9 @@ def _entmax_search(hi: jax.Array, nan: jax.Array) -> jax.Array:
         stable = k == k_lo
         found_r = (k == 0) | (stable & (c <= p))
         probe = stable & (c > p) & (c < up)
-        # a probe at c: the count of S(lo) again, or c an upper bound
-        found_p = k == k_lo
-        n_fail = jnp.maximum(n_lo, jnp.maximum(lo, newton))  # newton: from above tau
-        found = done | jnp.where(probing, found_p, found_r)
+        # a probe at c: the count of S(lo) again (stable), or c an upper bound; n_lo >= lo
+        n_fail = jnp.maximum(n_lo, newton)  # newton: from above tau
+        found = done | jnp.where(probing, stable, found_r)
         p_next = jnp.where(probing, n_fail, jnp.where(probe, c, n))
         stall = jnp.where(probing, n_fail <= lo, ~probe & (n <= p))
         keep = found | stall
