@@ -17,6 +17,7 @@ import os
 import pathlib
 import platform
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -200,6 +201,20 @@ def listed(args: argparse.Namespace, statics: Callable[[str], Sequence[dict]] | 
     if args.list:
         print("\n".join(c.label for c in cases(parse_names(args.only), statics=statics)))
     return bool(args.list)
+
+
+def start(p: argparse.ArgumentParser, argv: Sequence[str] | None, run: Callable[[Any], Any],
+          statics: Callable[[str], Sequence[dict]] | None = None) -> tuple[Any, Any, float] | None:
+    """A script's ``main`` up to its tables: parse ``argv``; with ``--list`` print the cases
+    and return None; else ``run(args)``, print the machine line and return ``(args, result,
+    seconds taken)``."""
+    args = p.parse_args(argv)
+    if listed(args, statics=statics):
+        return None
+    t0 = time.perf_counter()
+    result = run(args)
+    print(machine_line())
+    return args, result, time.perf_counter() - t0
 
 
 def per_case(measure: Callable[[Case], dict[str, Any]], only: str | None) -> list[dict[str, Any]]:

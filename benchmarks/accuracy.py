@@ -19,7 +19,6 @@ Run from the repository root: ``python benchmarks/accuracy.py [--quick] [--only 
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any
 
 import _common as C  # noqa: N812
@@ -156,13 +155,11 @@ def summary(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if C.listed(args, statics=_statics):
+    got = C.start(parser(), argv, run, statics=_statics)
+    if got is None:
         return 0
-    t0 = time.perf_counter()
-    records = run(args)
-    print(C.machine_line())
-    print(f"Accuracy against mpmath (tests/reference), run time {time.perf_counter() - t0:.0f} s"
+    args, records, secs = got
+    print(f"Accuracy against mpmath (tests/reference), run time {secs:.0f} s"
           + ("; --quick: a coarse grid" if args.quick else ""))
     print()
     print(tables(records))

@@ -104,14 +104,12 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if C.listed(args):
+    got = C.start(parser(), argv, run)
+    if got is None:
         return 0
-    t0 = time.perf_counter()
-    records = run(args)
-    print(C.machine_line())
+    args, records, secs = got
     print(f"Cold lower + compile of forward+backward, float32, median of {args.rounds} "
-          f"rounds; run time {time.perf_counter() - t0:.0f} s"
+          f"rounds; run time {secs:.0f} s"
           + ("; --quick: one round" if args.quick else ""))
     C.report(records, table(records), "Issue 6 compile-time target", targets(records), args.out)
     return 0

@@ -13,7 +13,6 @@ Run from the repository root: ``python benchmarks/kernels.py [--quick] [--only e
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -87,15 +86,13 @@ def targets(records: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if C.listed(args):
+    got = C.start(parser(), argv, run)
+    if got is None:
         return 0
-    t0 = time.perf_counter()
-    records = run(args)
-    print(C.machine_line())
+    args, records, secs = got
     print(f"Kernels per optimized program, {args.dtype}, {args.size} elements (axis entries: "
           f"rows of {args.width}); backend {jax.default_backend()}; run time "
-          f"{time.perf_counter() - t0:.0f} s")
+          f"{secs:.0f} s")
     C.report(records, table(records), "Kernel-count target (a diagnostic)", targets(records),
              args.out)
     return 0

@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -308,15 +307,13 @@ def targets(records, refs, configs) -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if C.listed(args):
+    got = C.start(parser(), argv, run)
+    if got is None:
         return 0
-    t0 = time.perf_counter()
-    records, refs, configs = run(args)
+    args, (records, refs, configs), secs = got
     sizes = Sizes.quick() if args.quick else Sizes()
-    print(C.machine_line())
     print(f"XLA temp size of one jit-compiled adamw training step, MiB ({sizes}); "
-          f"run time {time.perf_counter() - t0:.0f} s"
+          f"run time {secs:.0f} s"
           + ("; --quick: tiny models" if args.quick else ""))
     print()
     print(table(records, refs, configs))

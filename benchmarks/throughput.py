@@ -401,16 +401,14 @@ def plot(records: list[dict[str, Any]], path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if C.listed(args):
+    got = C.start(parser(), argv, run)
+    if got is None:
         return 0
-    t0 = time.perf_counter()
-    records = run(args)
-    print(C.machine_line())
+    args, records, secs = got
     malloc = "kept buffers (MALLOC_ENV)" if C.malloc_env_active() else "glibc defaults"
     omp = C.os.environ.get("OMP_WAIT_POLICY", "default")
     print(f"malloc settings: {malloc}; OMP_WAIT_POLICY {omp}; rounds {args.rounds}; "
-          f"run time {time.perf_counter() - t0:.0f} s"
+          f"run time {secs:.0f} s"
           + ("; --quick: tiny sizes, the timings mean nothing" if args.quick else ""))
     print()
     print(tables(records))
