@@ -171,6 +171,38 @@ def test_nan_propagates(name, static):
 
 
 @pytest.mark.parametrize("name,static", CASES)
+def test_nan_propagates_with_traced_parameters(name, static):
+    """The NaN guard of the kinked rules (``nan_guard``): the gradient is NaN wherever the
+    value is.  With parameters traced under jit (a learnable slope, say), which cannot be
+    checked for NaN, that holds whether the NaN came from x or from a parameter (with concrete
+    parameters, checked, the guard reads x instead of y)."""
+    f = ja.get(name)
+    decl = ja.declaration(name)
+    names = [p.name for p in decl.params]
+    guard = decl.nan_guard if decl.nan_guard is not None else decl.smoothness < math.inf
+    if not names or not guard:
+        pytest.skip("no parameters" if not names else "no NaN guard (smooth or nan_guard=False)")
+    x = jnp.asarray([np.nan, -3.0, -0.5, 0.0, 0.5, 3.0, np.inf, -np.inf], jnp.float32)
+    for params in param_sets(name):
+        base = {k: jnp.float32(v) for k, v in params.items()
+                if k in names and np.ndim(v) == 0}
+        for bad in [None, *base]:
+            ps = {k: (jnp.float32(np.nan) if k == bad else v) for k, v in base.items()}
+
+            @jax.jit
+            def g(v, ps, params=params):
+                return f(v, **{**params, **ps}, **static)
+
+            y = g(x, ps)
+            d = jax.vmap(jax.grad(g), in_axes=(0, None))(x, ps)
+            lost = np.isnan(np.asarray(y)) & ~np.isnan(np.asarray(d))
+            assert not lost.any(), (
+                f"{name} {params}, NaN {bad or 'x'}: value NaN but gradient "
+                f"{np.asarray(d)[lost]} at x = {np.asarray(x)[lost]}")
+            assert np.isnan(d[0]), f"{name}: NaN input gave gradient {d[0]}"
+
+
+@pytest.mark.parametrize("name,static", CASES)
 def test_transformations_agree(name, static):
     """jit == eager, vmap == loop, and jvp / vjp / jacfwd / jacrev / grad agree."""
     f = ja.get(name)
