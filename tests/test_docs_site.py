@@ -28,6 +28,16 @@ DOC_PAGES = sorted((ROOT / "docs").rglob("*.md"))
 
 
 @pytest.mark.parametrize("path", DOC_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_placeholder_pages(path):
+    """No page of the site is a stub (two guides in the navigation said only "To be written")."""
+    text = path.read_text()
+    assert "to be written" not in text.lower(), f"{path}: a placeholder page"
+    if "\n::: " not in text:  # an API page: mkdocstrings writes its body
+        words = len(text.split())
+        assert words >= 60, f"{path}: {words} words, a stub?"
+
+
+@pytest.mark.parametrize("path", DOC_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_doc_examples_run(path):
     """Every ``>>>`` example in the hand-written pages runs and prints what the page says."""
     with jax.enable_x64(False):
