@@ -179,8 +179,7 @@ def test_nan_propagates_with_traced_parameters(name, static):
     f = ja.get(name)
     decl = ja.declaration(name)
     names = [p.name for p in decl.params]
-    guard = decl.nan_guard if decl.nan_guard is not None else decl.smoothness < math.inf
-    if not names or not guard:
+    if not names or not decl.guards_nan:
         pytest.skip("no parameters" if not names else "no NaN guard (smooth or nan_guard=False)")
     x = jnp.asarray([np.nan, -3.0, -0.5, 0.0, 0.5, 3.0, np.inf, -np.inf], jnp.float32)
     for params in param_sets(name):

@@ -155,9 +155,7 @@ def _make_custom_jvp(decl: Activation, static_items: tuple, present: tuple,
     fixed = dict(consts)
     n_p = len(decl.params) - len(fixed)
     p_rules = _dynamic(decl.param_tangents or (None,) * len(decl.params), consts)
-    guard = decl.nan_guard
-    if guard is None:
-        guard = decl.kind == "elementwise" and decl.smoothness < math.inf
+    guard = decl.guards_nan
 
     def unpack(args: tuple) -> tuple[Any, tuple, dict]:
         it = iter(args[1 + n_p:])
@@ -292,8 +290,9 @@ def build(decl: Activation) -> Callable[..., jax.Array]:
                                                                     strict=True))
                        if _is_fast(p, v))
         # Every parameter concrete (checked against its domain above, which never holds NaN)
-        # and finite: y is NaN only where x is, and the NaN guard may read x.
-        checked = all(_finite(p) for p in params)
+        # and finite: y is NaN only where x is, and the NaN guard may read x.  (Only where
+        # there is a guard: elsewhere the flag would split the jit cache for nothing.)
+        checked = decl.guards_nan and all(_finite(p) for p in params)
         params = [jnp.asarray(p) for p in _dynamic(params, consts)]
         params = [p if jnp.issubdtype(p.dtype, jnp.floating) else p.astype(x.dtype)
                   for p in params]

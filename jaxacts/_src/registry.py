@@ -244,6 +244,14 @@ class Activation:
     def smooth(self) -> bool:
         return self.smoothness == math.inf
 
+    @property
+    def guards_nan(self) -> bool:
+        """Whether the builder puts NaN back into the input tangent (``nan_guard``; by default
+        for elementwise functions with kinks)."""
+        if self.nan_guard is not None:
+            return self.nan_guard
+        return self.kind == "elementwise" and not self.smooth
+
     def metadata(self) -> dict[str, Any]:
         """The metadata as a plain dict (what :func:`jaxacts.info` returns)."""
         return {
