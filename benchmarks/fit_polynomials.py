@@ -1,12 +1,14 @@
 """Re-derive the fitted polynomial coefficients in jaxacts and compare them with the source.
 
-Three kernels use a polynomial fitted by Chebyshev interpolation (mpmath's ``chebyfit``):
+Four kernels use a polynomial fitted by Chebyshev interpolation (mpmath's ``chebyfit``):
 
 - ``smooth._Q32`` / ``_Q64``: erfc's rational form for gelu (erf form),
   ``Phi(-a) e^{a^2/2} = Q(u) / (c + a)``, ``u = (c - a) / (c + a)``, ``c = 181/64``, on
   ``[u(40) - 0.001, 1]`` (``|x|`` is clamped at 40);
 - ``math._TANH_R32`` / ``_TANH_R64``: ``tanh z = z + z w R(w)``, ``w = z^2 <= 0.625^2``;
-- ``smooth._ERF32`` / ``_ERF64``: ``erf(s) = s P(s^2)`` for ``s < 1.25``.
+- ``smooth._ERF32`` / ``_ERF64``: ``erf(s) = s P(s^2)`` for ``s < 1.25``;
+- ``math._LOG1P32`` / ``_LOG1P64``: ``log1p(e) = e P(e)`` for ``e`` in ``[0, 1]`` (softplus,
+  log_sigmoid).
 
 For each it prints the maximum relative error of the float64-rounded coefficients (evaluated
 in mpmath on 2001 points) and whether the coefficients in the source are the ones the fit
@@ -41,6 +43,10 @@ def _erf_p(w):
     return mp.erf(z) / z
 
 
+def _log1p_p(w):
+    return mp.log1p(w) / w if w else mp.mpf(1)
+
+
 def _cases():
     c = mp.mpf(181) / 64
     u40 = (c - 40) / (c + 40)
@@ -52,6 +58,8 @@ def _cases():
          (jm._TANH_R32, jm._TANH_R64), 80),
         ("smooth._ERF32/_ERF64 (serf's erf)", _erf_p, (tiny, mp.mpf(1.25) ** 2), (8, 17),
          (smooth._ERF32, smooth._ERF64), 60),
+        ("math._LOG1P32/_LOG1P64 (softplus's log1p)", _log1p_p, (mp.mpf(0), mp.mpf(1)),
+         (10, 21), (jm._LOG1P32, jm._LOG1P64), 60),
     ]
 
 

@@ -197,11 +197,39 @@ def log1p_unit(e: jax.Array) -> jax.Array:
     return jnp.log(u) + du / u
 
 
+# log1p(e) / e on [0, 1], Chebyshev-fitted (benchmarks/fit_polynomials.py): relative error of the
+# fit 5.3e-9 (0.04 float32 ULP) with 10 terms, 3.9e-17 (0.2 float64 ULP) with 21.
+_LOG1P32 = (0.999999994656292, -0.49999892648063277, 0.3332971049891775, -0.24951616262872076,
+            0.19663274257204805, -0.15269667074363288, 0.10543623795419527,
+            -0.05637361283010733, 0.019542527261014103, -0.00317605701843196)
+_LOG1P64 = (1.0, -0.4999999999999908, 0.33333333333197523, -0.24999999992009522,
+            0.19999999749856523, -0.16666661848248537, 0.14285651975275926,
+            -0.12499427063514382, 0.11107211585299538, -0.09979768096586568,
+            0.09009095815198633, -0.08070954578430206, 0.07015296236526472,
+            -0.05718978534193906, 0.041925709853904154, -0.026398779480743217,
+            0.013598778090617254, -0.0054217339910016095, 0.0015535244034334333,
+            -0.0002827421139374107, 2.4437973948580947e-05)
+
+
+def log1p_01(e: jax.Array) -> jax.Array:
+    """log(1 + e) for e in [0, 1] (the e = e^{-|x|} of softplus and log_sigmoid; NaN gives
+    NaN): e P(e), P a polynomial fit of log1p(e) / e (``_LOG1P32`` / ``_LOG1P64``).
+
+    No log and no division: on the CPU softplus's forward pass took 2.3-2.6x less time than
+    with :func:`log1p_unit` (float32 and float64, 2^22 elements), and its values were as
+    accurate (measured against mpmath: within 1.6 ULP in float32 where log1p_unit gave 1.8,
+    2 ULP in float64 as before, both counting exp's rounding).  Only for a value: the
+    derivative of the polynomial is not the closed form.
+    """
+    coeffs = _LOG1P32 if jnp.finfo(e.dtype).nmant <= 23 else _LOG1P64
+    return e * poly(e, coeffs)
+
+
 @_with_derivative(sigmoid)
 def softplus(x: jax.Array) -> jax.Array:
     """log(1 + e^x) = max(x, 0) + log1p(e^{-|x|}), with derivative ``sigmoid``."""
     neg = jnp.where(x > 0, -x, x)
-    return jnp.where(x > 0, x, 0) + log1p_unit(jnp.exp(neg))
+    return jnp.where(x > 0, x, 0) + log1p_01(jnp.exp(neg))
 
 
 def _d_inv_expm1(x):

@@ -42,7 +42,7 @@ def _log_sigmoid(x):
     # negated sum): XLA then keeps the output for the derivative 1 - e^y instead of
     # recomputing it from x and the log1p in the backward pass (24 MiB, not 50, in the
     # MLP training step of benchmarks/memory.py).
-    return jnp.where(x < 0, x, 0) - m.log1p_unit(jnp.exp(jnp.where(x > 0, -x, x)))
+    return jnp.where(x < 0, x, 0) - m.log1p_01(jnp.exp(jnp.where(x > 0, -x, x)))
 
 
 log_sigmoid = register(Activation(
