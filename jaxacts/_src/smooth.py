@@ -144,7 +144,7 @@ def _shifted_softplus(x):
     #   x >= 2:   x + log((1 + e^-x) / 2), v = expm1(-x) / 2
     # (v in [-1/2, 0.55]: log1p_unit's range).  Each form is used where it cancels less than a
     # factor 2.5.  (Before: sinh, two exp and three log1p, one per branch: 3.7x softplus's time.)
-    mid = (x > -2) & (x < 2)
+    mid = jnp.abs(x) < 2  # (one compare: XLA stored the "and" of two in an array of its own)
     em = jnp.expm1(jnp.where(mid, x * 0.5, jnp.where(x > 0, -x, x)))
     v = jnp.where(mid, em * em / (2 + 2 * em), em * 0.5)
     lg = m.log1p_unit(v)
@@ -778,8 +778,10 @@ def _tanhexp(x):
     # Below x = log(0.625), x e^x T(e^2x) with e^x as mul_exp's exponential part: no flushing
     # of e^x where x e^x is still normal (down to x = -91.8 in float32), and 0 at -inf.
     small = x < _TANH_SERIES_MAX_LOG
-    xs = jnp.where(small, x, 0)
-    xb = jnp.where(small, 0, jnp.where(x > 20, 20, x))  # tanh(e^20) = 1 in every dtype
+    # Each branch's argument by min/max (x itself where the branch is taken; tanh(e^20) = 1 in
+    # every dtype), not by selects, which XLA's CPU fusion stored in arrays of their own.
+    xs = jnp.minimum(x, _TANH_SERIES_MAX_LOG)
+    xb = m.clamp(x, _TANH_SERIES_MAX_LOG, 20.0)
     e = jnp.exp(xs)
     return jnp.where(small, m.mul_exp(xs * _tanh_ratio(e * e), xs), x * m.tanh(jnp.exp(xb)))
 
