@@ -48,8 +48,12 @@ class _Frame:
 
     def __init__(self, x: jax.Array):
         self.small = jnp.abs(x) <= 1
-        big = jnp.where(self.small, jnp.ones_like(x), x)  # 1 where unused: no 1/0, no factor
-        self.r = 1 / big
+        # 1 where unused: no 1/0, no factor.  From max(|x|, 1) and the sign of x, not a
+        # select on x, which XLA's CPU fusion stored in an array of its own (two loops).
+        one = jnp.ones_like(x)
+        a = jnp.maximum(jnp.abs(x), 1)
+        big = jnp.where(self.small, one, jnp.copysign(a, x))
+        self.r = jnp.where(self.small, one, jnp.copysign(1 / a, x))
         self.v = jnp.where(self.small, x, self.r)
         self.x = big
         # S has no constant term: S = x * sum_k b_k x^(k-1) in x, while divided by x^n it is
