@@ -269,7 +269,9 @@ def _acon_c(x, p1, p2, beta):
     e, scale = jm.exp_scaled(-jnp.abs(v))
     sl = jnp.where(neg, vl, -vl)
     es = e * scale
-    a = e / (1 + es)
+    # The division through a select on isnan(x) (a is NaN there anyway; the result is x):
+    # XLA's CPU fusion stored a division read more than once in an array of its own.
+    a = jnp.where(jnp.isnan(x), x, e / (1 + es))
     small = a * scale
     rh, rl = two_prod(a, e)  # (e, not e s: where s < 1, ``far`` is used)
     r = ((e - a) - rh) - rl
