@@ -74,6 +74,10 @@ def _lse(r):
     return m + mp.log(mp.fsum(mp.exp(v - m) for v in r))
 
 
+def _lme(r):
+    return _lse(r) - mp.log(len(r))
+
+
 def _threshold(r, h, target=1):
     """The tau with sum_i h(r_i - tau) = 1 for an increasing h, by bisection."""
     lo, hi = max(r) - 2, max(r)
@@ -200,6 +204,12 @@ AXIS_REFS: dict[str, AxisRef] = {
         masked=True, empty=-mp.inf),
     "logsumexp": AxisRef(f=lambda r: [_lse(r)], jac=lambda r: [_softmax(r)],
                          out_len=lambda n: 1, masked=True, empty=-mp.inf),
+    # m + log(mean e^(x - m)) cancels where the result is far below the row max m: measured in
+    # ULP of the two terms' magnitudes (the library's documented bound; jax.nn's logsumexp -
+    # log n cancels at log n too).
+    "logmeanexp": AxisRef(f=lambda r: [_lme(r)], jac=lambda r: [_softmax(r)],
+                          out_len=lambda n: 1, masked=True, empty=-mp.inf,
+                          scale=lambda r: [abs(max(r)) + abs(_lme(r) - max(r))]),
     # Values near the support boundary cancel (x_i - tau): measured in ULP of 1, the scale of
     # the simplex.
     "sparsemax": AxisRef(f=_sparsemax, jac=lambda r: _support_jac(

@@ -397,7 +397,7 @@ def test_nan_in_a_row_is_never_lost(name):
 
 # --- named regressions and drop-in compatibility ----------------------------------------------
 
-@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp", "glu"])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp", "logmeanexp", "glu"])
 def test_signature_and_values_match_jax_nn(name):
     want = inspect.signature(getattr(jax.nn, name)).parameters
     got = inspect.signature(ja.get(name)).parameters

@@ -25,7 +25,7 @@ import numpy as np
 from jax import lax
 
 from jaxacts._src.jvp import normalize_axis
-from jaxacts._src.math import target16, two_sum
+from jaxacts._src.math import no_low_part, target16, two_sum
 from jaxacts._src.registry import Activation, Param, Reference, Static, register
 
 _AXIS = Static("axis", -1, "the axis or tuple of axes to normalize over.")
@@ -81,7 +81,8 @@ def _two_diff(a: jax.Array, b: jax.Array) -> tuple[jax.Array, jax.Array]:
     return hi, jnp.where(jnp.isfinite(hi), lo, 0)
 
 
-def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
+def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None,
+           minus_one: bool = False):
     """The shared core of the softmax family, along ``axes`` (kept as size-1 dims).
 
     Returns ``(xc, m, mf, live, e)``: ``x`` with masked entries set to -inf and +inf clamped to
@@ -100,6 +101,9 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     with ``exp(floor - mf) = 0``: ``mf - C - |mf|`` (below ``mf - C`` even where that rounds to
     ``mf``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
     way; an empty row gets ``e = 1`` everywhere, which ``live`` cancels.
+
+    ``minus_one``: also ``e - 1`` from the same double-word shift without cancelling
+    (``expm1``), as a sixth result (logmeanexp's mean of ``e`` near 1).
     """
     if where is not None:
         x = jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
@@ -114,11 +118,15 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
     xf = jnp.maximum(xc, floor)
     if target16():  # rounded to 16 bits: the shift's rounding is far below it
-        e = jnp.exp(xf - mf)
+        hi, lo = xf - mf, 0.0
+        e = jnp.exp(hi)
     else:
         hi, lo = two_sum(xf, -mf)
         eh = jnp.exp(hi)
         e = eh + eh * lo
+    if minus_one:  # e^(hi + lo) - 1 = expm1(hi) + e^hi lo
+        em1 = jnp.expm1(hi) if no_low_part(lo) else jnp.expm1(hi) + eh * lo
+        return xc, mx, mf, live, e, em1
     return xc, mx, mf, live, e
 
 
@@ -362,6 +370,59 @@ logsumexp = register(Activation(
     example=""">>> import jax.numpy as jnp, jaxacts as ja
 >>> ja.logsumexp(jnp.array([0.0, 0.0]))
 Array(0.6931472, dtype=float32)""",
+))
+
+
+def _logmeanexp(x, axis, keepdims, where=None):
+    # m + log(mean e^(x - m)) over the row's n kept entries.  Where that mean is above 1/2, as
+    # log1p of the mean of e^(x - m) - 1 (each term from the double-word shift, so that a row
+    # of nearly equal entries keeps its small log: jax.nn's logsumexp - log n cancels there);
+    # below, log(S / n) from the split sum S of logsumexp (log1p would magnify the rounding of
+    # a sum near -n there).  An empty row (fully masked or all -inf) gives -inf, as logsumexp.
+    _, m, _, _, e, em1 = _parts(x, axis, where, minus_one=True)
+    keep = _mask(x, where).astype(e.dtype)
+    n = jnp.maximum(jnp.sum(keep, axis=axis, keepdims=True), 1)
+    n1, rest = _split_sum(e, axis)
+    mean = (n1 + rest) / n
+    near = jnp.log1p(jnp.sum(em1 * keep, axis=axis, keepdims=True) / n)
+    out = m + jnp.where(mean > 0.5, near, jnp.log(mean))
+    return _lse_reduce(out, axis, keepdims)
+
+
+logmeanexp = register(Activation(
+    name="logmeanexp",
+    kind="axis",
+    family="normalizer",
+    summary="Log of the mean of exponentials along ``axis``: logsumexp minus log n.",
+    formula=r"\mathrm{logmeanexp}(x) = \log \tfrac{1}{n} \textstyle\sum_j e^{x_j} "
+            r"= m + \log \tfrac{1}{n} \textstyle\sum_j e^{x_j - m},\ m = \max_j x_j",
+    derivative=r"\partial_{x_i} = \frac{e^{x_i}}{\sum_j e^{x_j}} = \mathrm{softmax}(x)_i",
+    fn=_logmeanexp,
+    tangent=lambda t, x, y, axis, keepdims, where=None: _lse_output(
+        jnp.sum(_fenced(_lse_weights(x, axis, where, None), t), axis=axis, keepdims=True),
+        axis, keepdims, False),
+    static=(Static("axis", None, "the axis or axes to reduce (None: all)."),
+            Static("keepdims", False, "keep the reduced axes as size-1 dimensions.",
+                   choices=(False, True))),
+    aux=("where",),
+    aux_doc={"where": "optional boolean mask broadcastable to ``x``; masked entries are left "
+                      "out of the mean (n counts the kept ones; a fully masked row gives -inf "
+                      "and zero gradient)."},
+    order=("axis", "where", "keepdims"),
+    validate=_validator("logmeanexp", axis_none_means_all=True),
+    output_range=(-math.inf, math.inf),
+    smoothness=math.inf,
+    notes=("A row of -inf or a fully masked row gives -inf with a zero gradient (jax.nn: NaN "
+           "for a fully masked row); a row holding +inf gives +inf; NaN stays NaN.  Where the "
+           "result is much smaller than the row maximum m, the two terms m and "
+           "log(mean e^(x - m)) cancel: the error is within a few ULP of their magnitudes "
+           "(the problem's own condition there), while jax.nn's logsumexp(x) - log(n) "
+           "cancels at log n as well."),
+    anchors={"jax": "logmeanexp"},
+    returns="The reduced array (``keepdims`` keeps the reduced axes) in ``x``'s dtype.",
+    example=""">>> import jax.numpy as jnp, jaxacts as ja
+>>> ja.logmeanexp(jnp.array([0.0, 0.0]))
+Array(0., dtype=float32)""",
 ))
 
 
