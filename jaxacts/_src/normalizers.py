@@ -274,6 +274,12 @@ Array([0.7310586 , 0.26894143], dtype=float32)""",
 ))
 
 
+# The reductions' (logsumexp, logmeanexp) static arguments, as jax.nn's.
+_REDUCE_STATICS = (Static("axis", None, "the axis or axes to reduce (None: all)."),
+                   Static("keepdims", False, "keep the reduced axes as size-1 dimensions.",
+                          choices=(False, True)))
+
+
 def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Array:
     return v if keepdims else jnp.squeeze(v, axis)
 
@@ -337,9 +343,7 @@ logsumexp = register(Activation(
                 r"\partial_{b_i} = \frac{e^{a_i}}{\sum_j b_j e^{a_j}}"),
     fn=_logsumexp,
     tangent=_logsumexp_tangent,
-    static=(Static("axis", None, "the axis or axes to reduce (None: all)."),
-            Static("keepdims", False, "keep the reduced axes as size-1 dimensions.",
-                   choices=(False, True)),
+    static=(*_REDUCE_STATICS,
             Static("return_sign", False, "also return the sign of the sum (for negative b).",
                    choices=(False, True))),
     aux=("where", "b"),
@@ -401,12 +405,10 @@ logmeanexp = register(Activation(
             r"= m + \log \tfrac{1}{n} \textstyle\sum_j e^{x_j - m},\ m = \max_j x_j",
     derivative=r"\partial_{x_i} = \frac{e^{x_i}}{\sum_j e^{x_j}} = \mathrm{softmax}(x)_i",
     fn=_logmeanexp,
-    tangent=lambda t, x, y, axis, keepdims, where=None: _lse_output(
-        jnp.sum(_fenced(_lse_weights(x, axis, where, None), t), axis=axis, keepdims=True),
-        axis, keepdims, False),
-    static=(Static("axis", None, "the axis or axes to reduce (None: all)."),
-            Static("keepdims", False, "keep the reduced axes as size-1 dimensions.",
-                   choices=(False, True))),
+    # d/dx of log n is 0: logsumexp's rule (without weights or sign)
+    tangent=lambda t, x, y, axis, keepdims, where=None: _logsumexp_tangent(
+        t, x, y, axis, keepdims, False, where),
+    static=_REDUCE_STATICS,
     aux=("where",),
     aux_doc={"where": "optional boolean mask broadcastable to ``x``; masked entries are left "
                       "out of the mean (n counts the kept ones; a fully masked row gives -inf "
