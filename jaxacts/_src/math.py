@@ -181,7 +181,7 @@ def tanh(x: jax.Array) -> jax.Array:
     small = a < 0.625
     # x itself in the series, not a select of it: the series' overflow beyond |x| = 1e19 is
     # never selected, and the value is never differentiated (tanh carries its derivative).
-    # One select fewer: 1.1x faster on the CPU, the same bits.
+    # One select fewer: 1.05-1.1x faster on the CPU, the same bits.
     w = x * x
     coeffs = _TANH_R32 if jnp.finfo(x.dtype).nmant <= 23 else _TANH_R64
     return jnp.where(small, x + x * (w * poly(w, coeffs)), jnp.copysign((1 - u) / (1 + u), x))
