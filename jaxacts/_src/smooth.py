@@ -51,7 +51,10 @@ def _softplus(x, beta, *, threshold):
     # max(x, 0) + log1p(e^{-|z|}) / beta, z = beta x: x itself (not z / beta) where x > 0, so
     # that beta x may overflow; e^{-|z|} / beta without flushing e^{-|z|} to zero first.
     z, zl = _beta_x(x, beta)
-    e, scale = m.exp_scaled(jnp.where(z > 0, -z, z))
+    # -|z| as abs, not where(z > 0, -z, z): on a GPU a compare on a 16-bit input's float32
+    # copy that two selects read became a kernel of its own (bfloat16 forward 0.20 -> 0.12 ms,
+    # H200, 2^26; the same bits).
+    e, scale = m.exp_scaled(-jnp.abs(z))
     if not m.no_low_part(zl):
         e = e - e * jnp.where(z > 0, zl, -zl)
     # log1p(e^n) = e^n to the last bit where exp_scaled rescales.
@@ -454,7 +457,9 @@ def _mish(x):
     # is 1 to the last float64 bit.  Where e^x is about to flush, x e^x (e^x + 2) / (n + 2)
     # with e^x as mul_exp's exponential part: x e^x is a normal number down to x = -91.8 in
     # float32, where e^x alone is not.
-    es, scale = m.exp_scaled(jnp.where(x > 20, 20, x))
+    # min, not where(x > 20, 20, x) beside the select below (see _softplus: bfloat16 forward
+    # 0.21 -> 0.12 ms on an H200; the same bits).
+    es, scale = m.exp_scaled(jnp.minimum(x, 20))
     e = es * scale
     n = e * (e + 2)
     tiny = m.times(x * ((e + 2) / (n + 2)) * scale, es)  # (one rounding more)
