@@ -483,6 +483,32 @@ def test_logmeanexp_of_narrow_rows_is_backward_stable(dtype):
             assert err <= 2, (dtype, spread, i, float(err))
 
 
+def test_logmeanexp_row_does_not_depend_on_the_other_rows():
+    """On the CPU the mean-shift pass of narrow rows runs only if some row of the call is
+    narrow (a ``lax.cond``): each row's result must not depend on whether the other rows of its
+    batch are narrow, under ``jit`` and ``vmap``, with and without a mask."""
+    rng = np.random.default_rng(5)
+    wide = (rng.standard_normal((4, 64)) * 3).astype(np.float32)
+    narrow = (1 + rng.standard_normal((2, 64)) * 1e-3).astype(np.float32)
+    both = np.concatenate([wide, narrow])
+    mask = rng.random(both.shape) > 0.1
+    for where in (None, mask):
+        f = jax.jit(lambda v, w: ja.logmeanexp(v, axis=1, where=w))
+        w_of = (lambda rows: None) if where is None else (lambda rows: jnp.asarray(where[rows]))
+        alone = np.concatenate([np.asarray(f(jnp.asarray(both[r]), w_of(r)))
+                                for r in (slice(0, 4), slice(4, 6))])
+        np.testing.assert_array_equal(np.asarray(f(jnp.asarray(both), w_of(slice(None)))), alone)
+        one = [np.asarray(f(jnp.asarray(both[i:i + 1]), w_of(slice(i, i + 1))))[0]
+               for i in range(6)]
+        np.testing.assert_array_equal(np.array(one), alone)
+    vm = jax.vmap(lambda r: ja.logmeanexp(r))(jnp.asarray(both))
+    np.testing.assert_allclose(np.asarray(vm), np.asarray(ja.logmeanexp(jnp.asarray(both),
+                                                                         axis=1)), rtol=1e-6)
+    x64 = both.astype(np.float64)
+    np.testing.assert_allclose(np.asarray(ja.logmeanexp(jnp.asarray(both), axis=1)),
+                               np.log(np.mean(np.exp(x64), axis=1)), rtol=1e-6)
+
+
 def test_logsumexp_weights_sign_and_keepdims():
     a = jnp.asarray([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], jnp.float64)
     b = jnp.asarray([[1.0, -2.0, 0.5], [1.0, 1.0, 1.0]], jnp.float64)
