@@ -122,7 +122,7 @@ def test_initializer_as_flax_kernel_init():
     from flax import linen, nnx
 
     layer = nnx.Linear(8, 4, kernel_init=init.initializer_for("selu"), rngs=nnx.Rngs(0))
-    assert layer.kernel.value.shape == (8, 4)
+    assert layer.kernel[...].shape == (8, 4)
     dense = linen.Dense(4, kernel_init=init.initializer_for("elu"))
     params = dense.init(jax.random.key(0), jnp.ones((1, 8)))
     assert params["params"]["kernel"].shape == (8, 4)
