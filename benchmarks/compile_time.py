@@ -98,7 +98,7 @@ def run(args) -> list[dict[str, Any]]:
         try:
             got = measure(lowers, args.rounds)
         except not_applicable:
-            return {"skip": "a reduction (logsumexp): not an MLP layer"}
+            return {"skip": "a reduction (logsumexp, logmeanexp): not an MLP layer"}
         for k, (lo, co) in got.items():
             rec[f"{k}_lower_s"], rec[f"{k}_compile_s"] = lo, co
             rec[f"{k}_total_s"] = lo + co

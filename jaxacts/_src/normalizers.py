@@ -410,14 +410,15 @@ def _logmeanexp(x, axis, keepdims, where=None):
         mid = c + jnp.log1p(jnp.sum(d, axis=axis, keepdims=True) / n)
         return jnp.where(narrow, mid, out)
 
-    def on_cpu(*args):
+    def on_cpu(x, m, c, narrow, out):
         # The mean-shift pass (an expm1 and a double word per entry) only if some row is
         # narrow: on the CPU it was a third of the time (interleaved A/B, float32 (4096, 1024)
         # rows: 18.6 -> 12.6 ms forward, 34.4 -> 23.3 forward+backward; over all 2^22 entries
         # 17.4 -> 11.6-12.5; the same bits).  Under vmap the predicate is batched and the cond
         # a select of both, as on the other platforms, where a conditional reads its predicate
         # back on the host (see periodic.py).
-        return lax.cond(jnp.any(args[3]), shifted, lambda *a: a[-1], *args)
+        return lax.cond(jnp.any(narrow), shifted, lambda *args: args[-1], x, m, c, narrow,
+                        out)
 
     out = lax.platform_dependent(x, m, c, narrow, out, cpu=on_cpu, default=shifted)
     return _lse_reduce(out, axis, keepdims)
