@@ -92,20 +92,22 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     A row holding +inf takes its limit: ``xc - mf`` is 0 at its infinite entries and about
     ``-finfo.max`` at the others, so ``e`` is 1 and 0 there (softmax then splits the mass
     equally among the infinite entries).
-
-    Only arithmetic ops, no select or compare: XLA's CPU backend then fuses the whole map (max,
-    sum and output) into one YNNPACK row loop, as it does jax.nn's; a select or a compare,
-    even on per-row values, splits it and costs 3-5x.  So -inf entries are kept out of TwoSum
-    (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at a per-row ``floor``
-    with ``exp(floor - mf) = 0``: ``mf - C - |mf|`` (below ``mf - C`` even where that rounds to
-    ``mf``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
-    way; an empty row gets ``e = 1`` everywhere, which ``live`` cancels.
     """
-    if where is not None:
-        x = jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
+    x = _masked(x, where)
+    m, mf, live = _row_max(x, axes)
+    xc, e = _shifted_exp(x, mf)
+    return xc, m, mf, live, e
+
+
+def _masked(x: jax.Array, where: jax.Array | None) -> jax.Array:
+    if where is None:
+        return x
+    return jnp.where(jnp.broadcast_to(where.astype(bool), x.shape), x, -jnp.inf)
+
+
+def _row_max(x: jax.Array, axes: tuple[int, ...]):
+    """``(m, mf, live)`` of :func:`_parts` for the masked ``x``."""
     fi = jnp.finfo(x.dtype)
-    c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
-    xc = jnp.minimum(x, fi.max)
     # One row reduction for both maxima: max(min(x, c)) = min(max(x), c) (NaN stays NaN).
     mx = jnp.max(x, axis=axes, keepdims=True)
     m = jnp.minimum(mx, fi.max)
@@ -118,41 +120,95 @@ def _parts(x: jax.Array, axes: tuple[int, ...], where: jax.Array | None):
     # lets XLA share e between logsumexp and its gradient's softmax (forward+backward along
     # rows 10 ms against 22 in one loop each).
     mf = -jnp.minimum(-m, fi.max) if target16() else jnp.maximum(m, -fi.max)
-    live = jnp.exp(m - mf)
+    return mx, mf, jnp.exp(m - mf)
+
+
+def _shifted_exp(x: jax.Array, mf: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``(xc, e)`` of :func:`_parts` for the masked ``x`` and its row's ``mf``.
+
+    Only arithmetic ops, no select or compare: XLA's CPU backend then fuses the whole map (max,
+    sum and output) into one YNNPACK row loop, as it does jax.nn's; a select or a compare,
+    even on per-row values, splits it and costs 3-5x.  So -inf entries are kept out of TwoSum
+    (whose ``-inf - -inf`` would give NaN) by clamping ``x`` from below at a per-row ``floor``
+    with ``exp(floor - mf) = 0``: ``mf - C - |mf|`` (below ``mf - C`` even where that rounds to
+    ``mf``), kept finite.  Only a row whose max is ``-finfo.max`` itself cannot be floored that
+    way; an empty row gets ``e = 1`` everywhere, which ``live`` cancels.
+    """
+    fi = jnp.finfo(x.dtype)
+    c = math.ceil(-math.log(float(fi.smallest_subnormal))) + 1  # exp(-c) == 0
+    xc = jnp.minimum(x, fi.max)
     floor = jnp.maximum((mf - c) - jnp.abs(mf), -fi.max)
     xf = jnp.maximum(xc, floor)
     if target16():  # rounded to 16 bits: the shift's rounding is far below it
-        e = jnp.exp(xf - mf)
-    else:
-        hi, lo = two_sum(xf, -mf)
-        eh = jnp.exp(hi)
-        e = eh + eh * lo
-    return xc, mx, mf, live, e
+        return xc, jnp.exp(xf - mf)
+    hi, lo = two_sum(xf, -mf)
+    eh = jnp.exp(hi)
+    return xc, eh + eh * lo
 
 
-def _split_sum(e: jax.Array, axes: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
+def _again(x: jax.Array) -> jax.Array:
+    """``x`` for a map's output pass, which computes ``e`` again rather than reading it back.
+
+    On the CPU ``x`` itself (XLA's one row loop computes ``e`` once), and for a 16-bit input
+    (``e`` is one ``exp`` there, which XLA's GPU compiler recomputes by itself; a barrier would
+    store the input's float32 copy: H200, bfloat16 (65536, 1024) rows, log_softmax forward+
+    backward 0.59 -> 0.70 ms).  Elsewhere ``x`` behind an ``optimization_barrier``: with the
+    double-word ``e`` read by the row sum and by the output, XLA's GPU compiler wrote it to
+    memory between the two (its cost model counts the ``exp`` twice): six passes over the
+    array instead of four (with :func:`_split_sum`'s one reduction, H200, float32 (65536, 1024)
+    rows: softmax forward 0.41 -> 0.28 ms; jax.nn's one Triton kernel: 0.14).
+    """
+    if target16():
+        return x
+    return lax.platform_dependent(x, cpu=lambda v: v, default=lax.optimization_barrier)
+
+
+def _split_sum(e: jax.Array, axes: tuple[int, ...], x: jax.Array,
+               mx: jax.Array) -> tuple[jax.Array, jax.Array]:
     """The row sum of ``e`` (in [0, 1], the row max at 1) as ``n_1 + rest``: the number of
-    entries equal to 1 and the sum of the others.
+    entries equal to 1 and the sum of the others (``x``: the masked input, ``mx`` its row max).
 
     Summing the small entries apart keeps their sum's rounding relative to it, not to 1: the
     softmax denominator ``n_1 + rest`` then has one rounding of size ULP(1), and ``log1p(n_1 - 1
-    + rest)`` resolves ``log_softmax`` of a dominant entry below one ULP of 1.  ``floor``
-    (``floor(e) = 1`` exactly at the entries equal to 1) keeps the split free of an elementwise
-    select.
+    + rest)`` resolves ``log_softmax`` of a dominant entry below one ULP of 1.  On the CPU
+    ``floor`` splits them (``floor(e) = 1`` exactly at the entries equal to 1), which keeps the
+    map free of an elementwise compare (see :func:`_shifted_exp`).
+
+    Elsewhere one reduction with two outputs that reads ``e`` once: ``n_1`` counts the entries
+    at the row max (``e = 1`` there; an entry below it whose ``e`` rounds to 1 goes to the rest,
+    which is then above 1 and needs no split).  With two sums, or one reading ``e`` twice
+    (``floor(e)`` and ``e - floor(e)``), XLA's GPU compiler wrote ``e`` to memory rather than
+    compute its double-word ``exp`` twice (H200, float32 (65536, 1024) rows: logsumexp forward
+    0.27 -> 0.15 ms, jax.nn's 0.13).
     """
-    f = jnp.floor(e)
-    return jnp.sum(f, axis=axes, keepdims=True), jnp.sum(e - f, axis=axes, keepdims=True)
+    def two(e, x, mx):
+        f = jnp.floor(e)
+        return jnp.sum(f, axis=axes, keepdims=True), jnp.sum(e - f, axis=axes, keepdims=True)
+
+    def one(e, x, mx):
+        c = (x == mx).astype(e.dtype)
+        zero = jnp.zeros((), e.dtype)
+        sums = lax.reduce((c, e - c), (zero, zero), lambda a, b: (a[0] + b[0], a[1] + b[1]),
+                          axes)
+        return tuple(jnp.expand_dims(v, axes) for v in sums)
+
+    return lax.platform_dependent(e, x, mx, cpu=two, default=one)
 
 
-def _log_sum(e: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+def _log_sum(e: jax.Array, axes: tuple[int, ...], x: jax.Array, mx: jax.Array) -> jax.Array:
     """``log(sum(e))`` along ``axes`` for ``e`` as in :func:`_split_sum` (-inf for an empty row)."""
-    n1, rest = _split_sum(e, axes)
+    n1, rest = _split_sum(e, axes, x, mx)
     return jnp.log1p((n1 - 1) + rest)
 
 
-def _softmax(x, axis, where=None):
-    _, _, _, live, e = _parts(x, axis, where)
-    n1, rest = _split_sum(e, axis)
+def _softmax(x, axis, where=None, negate=False):
+    def prepared(v):  # negated after the barrier, which would otherwise store -x
+        return _masked(-v if negate else v, where)
+
+    xm = prepared(x)
+    mx, mf, live = _row_max(xm, axis)
+    n1, rest = _split_sum(_shifted_exp(xm, mf)[1], axis, xm, mx)
+    e = _shifted_exp(prepared(_again(x)), mf)[1]
     return e / ((n1 + rest) / live)  # an empty row: e / inf = 0
 
 
@@ -195,13 +251,16 @@ def _softmax_tangent(t, y, axis):
 
 
 def _log_softmax(x, axis, where=None):
-    xc, m, mf, _, e = _parts(x, axis, where)
+    x = _masked(x, where)
+    m, mf, _ = _row_max(x, axis)
+    log_sum = _log_sum(_shifted_exp(x, mf)[1], axis, x, m)
+    xc, e = _shifted_exp(_again(x), mf)
     # No double word needed here: |x - m| <= |result|, so rounding x - m costs half an ULP.
     # An empty row: x = -inf gives -inf.  A row holding +inf: r = finfo.max (0 elsewhere), and
     # r (1 - e), 0 at the infinite entries (e = 1) and r at the others, sends those to -inf.
-    # (An empty row: r = finfo.max and e = 1.  Arithmetic only, see _parts.)
+    # (An empty row: r = finfo.max and e = 1.  Arithmetic only, see _shifted_exp.)
     r = jnp.finfo(x.dtype).max * (1 - jnp.exp(-jnp.abs(mf - m)))
-    return ((xc - mf) - _log_sum(e, axis)) - r * (1 - e)
+    return ((xc - mf) - log_sum) - r * (1 - e)
 
 
 def _log_softmax_tangent(t, x, y, axis, where=None):
@@ -272,7 +331,7 @@ softmin = register(_axis_entry(
     summary="Softmin: the softmax of ``-x``.",
     formula=r"\mathrm{softmin}(x) = \mathrm{softmax}(-x)",
     derivative=r"\dot y = -y \odot \left(\dot x - \textstyle\sum_j y_j \dot x_j\right)",
-    fn=lambda x, axis, where=None: _softmax(-x, axis, where),
+    fn=lambda x, axis, where=None: _softmax(x, axis, where, negate=True),
     tangent=lambda t, x, y, axis, where=None: _softmax_tangent(-t, y, axis),
     output_range=(0.0, 1.0),
     anchors={"torch": "softmin"},
@@ -293,9 +352,10 @@ def _lse_reduce(v: jax.Array, axis: tuple[int, ...], keepdims: bool) -> jax.Arra
 
 
 def _logsumexp(a, axis, keepdims, return_sign, where=None, b=None):
-    _, m, _, live, e = _parts(a, axis, where)
+    a = _masked(a, where)
+    _, m, _, live, e = _parts(a, axis, None)
     if b is None:
-        out = m + _log_sum(e, axis)  # an empty row: m = -inf
+        out = m + _log_sum(e, axis, a, m)  # an empty row: m = -inf
         sign = live
     else:
         s = jnp.sum(b.astype(a.dtype) * e, axis=axis, keepdims=True) * live
@@ -385,10 +445,11 @@ def _logmeanexp(x, axis, keepdims, where=None):
     # ULP from m, 98 from c, jax.nn's logsumexp - log n 2.9e6).  An empty row (fully masked or
     # all -inf) gives -inf, as logsumexp.
     _, m, _, _, e = _parts(x, axis, where)
+    xm = _masked(x, where)
     live = _mask(x, where)
     keep = live.astype(e.dtype)
     n = jnp.maximum(jnp.sum(keep, axis=axis, keepdims=True), 1)
-    n1, rest = _split_sum(e, axis)
+    n1, rest = _split_sum(e, axis, xm, m)
     out = m + jnp.log((n1 + rest) / n)
     c = jnp.sum(jnp.where(live, x, 0), axis=axis, keepdims=True) / n
     narrow = (m - c <= 1) & jnp.isfinite(m)  # not for an empty row or one with NaN or inf
