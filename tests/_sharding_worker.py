@@ -20,7 +20,9 @@ from jax.sharding import PartitionSpec as P
 import jaxacts as ja
 
 
-def _call(name: str):
+def call_with_defaults(name: str):
+    """``x -> entry(x)`` with its defaults (a key for a random entry, ``axis=-1`` for an
+    axis-wise one)."""
     decl = ja.declaration(name)
     f = ja.get(name)
     kw = {}
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     for name in names:
         decl = ja.declaration(name)
-        g = _call(name)
+        g = call_with_defaults(name)
         try:
             # Random weights: the gradient of a plain sum of log_softmax is 1 - n p, which
             # cancels and magnifies the (legitimate) change of reduction order across shards.

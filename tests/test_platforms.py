@@ -19,8 +19,7 @@ import pytest
 from jax import lax
 
 import jaxacts as ja
-
-KEY = jax.random.key(11)
+from tests._sharding_worker import call_with_defaults
 
 
 def _input(dtype) -> jax.Array:
@@ -36,16 +35,8 @@ def _input(dtype) -> jax.Array:
     return jnp.asarray(x, dtype)
 
 
-def _call(name: str):
-    f = ja.get(name)
-    kw = {"key": KEY} if ja.declaration(name).random else {}
-    if ja.declaration(name).kind == "axis":
-        kw["axis"] = -1
-    return lambda v: f(v, **kw)
-
-
 def _programs(name: str, x: jax.Array, t: jax.Array):
-    g = _call(name)
+    g = call_with_defaults(name)
     y, pull = jax.vjp(g, x)
     rng = np.random.default_rng(5)
     gy = jax.tree.map(lambda a: jnp.asarray(rng.normal(size=a.shape), a.dtype), y)

@@ -444,8 +444,8 @@ def _logmeanexp(x, axis, keepdims, where=None):
     # the difference of m and a log near -m (float32 rows of 256 entries of spread 0.001: 835
     # ULP from m, 98 from c, jax.nn's logsumexp - log n 2.9e6).  An empty row (fully masked or
     # all -inf) gives -inf, as logsumexp.
-    _, m, _, _, e = _parts(x, axis, where)
     xm = _masked(x, where)
+    _, m, _, _, e = _parts(xm, axis, None)
     live = _mask(x, where)
     keep = live.astype(e.dtype)
     n = jnp.maximum(jnp.sum(keep, axis=axis, keepdims=True), 1)
